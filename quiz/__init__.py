@@ -1,0 +1,78 @@
+"""The contest platform. ``create_app`` is the only way to get an app."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from quiz import config as settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    conf = settings.resolve(settings.load(config))
+    app = Flask(
+        __name__,
+        instance_path=conf["INSTANCE_PATH"],
+        template_folder=str(settings.ROOT / "templates"),
+        static_folder=str(settings.ROOT / "static"),
+    )
+    app.config.update(conf)
+    if conf["TRUSTED_PROXIES"]:
+        n = conf["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    _init_database(app)
+    _init_extensions(app)
+
+    from quiz.web import errors, security, templating
+    errors.register(app)
+    security.register(app)
+    templating.register(app)
+
+    from quiz.accounts.views import bp as accounts_bp
+    from quiz.units.views import bp as units_bp
+    from quiz.web.views import bp as main_bp
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(units_bp)
+
+    from quiz.cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    from quiz.db import configure_engine
+    from quiz.extensions import db, migrate
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite"):
+        options = {"connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}}
+    else:
+        options = {"pool_pre_ping": True, "pool_size": app.config["DB_POOL_SIZE"],
+                   "max_overflow": app.config["DB_MAX_OVERFLOW"]}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config.setdefault("SQLALCHEMY_RECORD_QUERIES", app.config.get("TESTING", False))
+
+    import quiz.models  # noqa: F401  (every model, so metadata and migrations see them)
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+
+
+def _init_extensions(app: Flask) -> None:
+    from quiz.accounts.services import load_session_user
+    from quiz.extensions import csrf, limiter, login_manager
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_session_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"

@@ -1,0 +1,1 @@
+"""Accounts: people, their identity numbers, passwords and roles."""

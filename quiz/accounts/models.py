@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from quiz.db import utcnow
+from quiz.extensions import db
+from quiz.units.models import Unit
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    UNIT_MANAGER = "unit_manager"
+    ORGANISER = "organiser"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.MEMBER: "Thí sinh",
+    Role.UNIT_MANAGER: "Quản lý đơn vị",
+    Role.ORGANISER: "Ban tổ chức",
+    Role.ADMIN: "Quản trị",
+}
+
+GENDERS = {"nam": "Nam", "nu": "Nữ", "khac": "Khác"}
+
+#: Đối tượng: who a member is, as the contests' rules name them.
+CATEGORIES = {
+    "dang_vien": "Đảng viên",
+    "doan_vien": "Đoàn viên",
+    "hoi_vien": "Hội viên",
+    "cnvcld": "Công nhân, viên chức, lao động (CNVCLĐ)",
+    "cong_chuc": "Cán bộ, công chức, viên chức",
+    "hoc_sinh": "Học sinh, sinh viên",
+    "nhan_dan": "Nhân dân",
+}
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+class User(UserMixin, db.Model):
+    """One account per person: phone and CCCD are unique after normalisation."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", Role), name="role_known"),
+        CheckConstraint(_in("gender", GENDERS), name="gender_known"),
+        CheckConstraint(_in("category", CATEGORIES), name="category_known"),
+        CheckConstraint("role <> 'unit_manager' OR managed_unit_id IS NOT NULL",
+                        name="unit_manager_has_unit"),
+        CheckConstraint("length(full_name) > 0", name="full_name_present"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(120), comment="Họ và tên")
+    birth_date: Mapped[date | None] = mapped_column(comment="Ngày sinh")
+    gender: Mapped[str] = mapped_column(String(10), default="khac", comment="nam, nu, khac")
+    phone: Mapped[str] = mapped_column(String(15), unique=True, comment="Số điện thoại đã chuẩn hóa: 0xxxxxxxxx")
+    cccd: Mapped[str | None] = mapped_column(String(12), unique=True, comment="Số CCCD/CMND đã chuẩn hóa")
+    email: Mapped[str | None] = mapped_column(String(254), comment="Thư điện tử (không bắt buộc)")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True,
+                                                comment="Đơn vị sinh hoạt")
+    category: Mapped[str] = mapped_column(String(20), default="nhan_dan", comment="Đối tượng")
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER, comment="Vai trò")
+    managed_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="RESTRICT"), index=True,
+        comment="Đơn vị được quản lý (vai trò quản lý đơn vị): cả cây con của nó")
+    password_hash: Mapped[str] = mapped_column(String(255), comment="Mật khẩu đã băm (scrypt)")
+    session_version: Mapped[int] = mapped_column(default=1, comment="Tăng khi đổi mật khẩu: đăng xuất mọi phiên cũ")
+    active: Mapped[bool] = mapped_column(default=True, comment="Tài khoản còn hoạt động")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, comment="Thời điểm đăng ký (UTC)")
+
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
+    managed_unit: Mapped[Unit | None] = relationship(foreign_keys=[managed_unit_id])
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[Role(self.role)]
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES.get(self.category, self.category)

@@ -1,0 +1,1 @@
+"""Attempts (lượt thi): the drawn questions and the saved answers."""

@@ -1,0 +1,1 @@
+"""Question banks on the yearly topics."""

@@ -1,0 +1,92 @@
+"""Settings: defaults, then ``QUIZ_*`` environment variables, then the caller's override.
+
+Deploy-time settings only. Contest rules (times, limits, tie-breaks) are rows in the
+database, not configuration.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Every setting, its default and what it is for (the README's table is made from this).
+SETTINGS: dict[str, tuple[object, str]] = {
+    "DATABASE_URL": (None, "Địa chỉ cơ sở dữ liệu. Mặc định: SQLite tại instance/quiz.db; "
+                           "PostgreSQL: postgresql+psycopg://user@host/dbname"),
+    "SECRET_KEY": (None, "Khóa ký phiên đăng nhập; bắt buộc đặt và giống nhau trên mọi máy chủ "
+                         "khi chạy thật. Mặc định: sinh ngẫu nhiên, lưu ở instance/secret_key"),
+    "REDIS_URL": (None, "Redis dùng chung cho giới hạn tần suất (và bộ nhớ đệm) khi chạy nhiều tiến trình"),
+    "INSTANCE_PATH": (None, "Thư mục dữ liệu cục bộ (SQLite, khóa bí mật). Mặc định: ./instance"),
+    "SQLITE_BUSY_TIMEOUT_MS": (10000, "SQLite: chờ khóa ghi tối đa (ms) trước khi báo bận"),
+    "DB_POOL_SIZE": (5, "PostgreSQL: số kết nối giữ sẵn mỗi tiến trình"),
+    "DB_MAX_OVERFLOW": (10, "PostgreSQL: số kết nối thêm khi đông"),
+    "PASSWORD_HASH_METHOD": ("scrypt", "Thuật toán băm mật khẩu (werkzeug): scrypt hoặc pbkdf2:sha256:600000"),
+    "LOGIN_RATE_LIMIT": ("10 per minute;50 per hour", "Giới hạn số lần đăng nhập mỗi địa chỉ IP"),
+    "REGISTER_RATE_LIMIT": ("5 per minute;30 per hour", "Giới hạn số lần đăng ký mỗi địa chỉ IP"),
+    "RATELIMIT_ENABLED": (True, "Bật giới hạn tần suất"),
+    "TRUSTED_PROXIES": (0, "Số proxy ngược (nginx...) đứng trước ứng dụng, để lấy đúng IP người dùng"),
+    "SESSION_COOKIE_SECURE": (False, "Chỉ gửi cookie phiên qua HTTPS (bật khi chạy thật sau HTTPS)"),
+    "TIMEZONE": ("Asia/Ho_Chi_Minh", "Múi giờ hiển thị"),
+    "MAX_UPLOAD_MB": (20, "Dung lượng tối đa một tệp tải lên (MB)"),
+    "SITE_NAME": ("Thi trực tuyến Học tập và làm theo Bác", "Tên trang hiển thị ở đầu trang"),
+}
+
+_TRUE = {"1", "true", "yes", "on", "có"}
+
+
+def _coerce(raw: str, default: object) -> object:
+    if isinstance(default, bool):
+        return raw.strip().lower() in _TRUE
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def load(override: dict | None = None, environ: os._Environ | dict | None = None) -> dict:
+    """Return the settings: defaults < QUIZ_* environment < override."""
+    environ = os.environ if environ is None else environ
+    conf = {key: default for key, (default, _) in SETTINGS.items()}
+    for key, default in list(conf.items()):
+        raw = environ.get(f"QUIZ_{key}")
+        if raw is not None and raw != "":
+            conf[key] = _coerce(raw, default)
+    conf.update(override or {})
+    return conf
+
+
+def resolve(conf: dict) -> dict:
+    """Fill the settings that depend on others and map them to Flask's own keys."""
+    instance = Path(conf["INSTANCE_PATH"] or ROOT / "instance")
+    instance.mkdir(parents=True, exist_ok=True)
+    conf["INSTANCE_PATH"] = str(instance)
+    if not conf["DATABASE_URL"]:
+        conf["DATABASE_URL"] = f"sqlite:///{instance / 'quiz.db'}"
+    if not conf["SECRET_KEY"]:
+        conf["SECRET_KEY"] = _local_secret(instance / "secret_key")
+    conf["SQLALCHEMY_DATABASE_URI"] = _driver_url(conf["DATABASE_URL"])
+    conf["MAX_CONTENT_LENGTH"] = conf["MAX_UPLOAD_MB"] * 1024 * 1024
+    conf["RATELIMIT_STORAGE_URI"] = conf["REDIS_URL"] or "memory://"
+    conf.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    conf["SESSION_COOKIE_HTTPONLY"] = True
+    conf["SESSION_COOKIE_SAMESITE"] = "Lax"
+    conf["REMEMBER_COOKIE_SECURE"] = conf["SESSION_COOKIE_SECURE"]
+    conf["REMEMBER_COOKIE_HTTPONLY"] = True
+    conf["WTF_CSRF_TIME_LIMIT"] = None  # a member may keep a form open through a long exam
+    return conf
+
+
+def _driver_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 here (SQLAlchemy would pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _local_secret(path: Path) -> str:
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

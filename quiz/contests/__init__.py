@@ -1,0 +1,1 @@
+"""Contests (cuộc thi), their rounds (đợt thi), divisions (bảng) and draw specification."""

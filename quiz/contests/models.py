@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from quiz.db import utcnow
+from quiz.extensions import db
+
+COUNTING = ("best", "first", "last")
+PREDICTION_METRICS = ("all_correct", "participants", "attempts")
+ANSWERS_SHOWN = ("never", "after_close")
+ELIGIBILITY = ("everyone", "units", "roster")
+DEFAULT_TIE_BREAK = "score,prediction,time_used,submitted_at"
+
+
+class Contest(db.Model):
+    """Cuộc thi: its rules are rows here, not configuration."""
+
+    __tablename__ = "contests"
+    __table_args__ = (
+        CheckConstraint("time_limit_s > 0", name="time_limit_positive"),
+        CheckConstraint("grace_s >= 0", name="grace_not_negative"),
+        CheckConstraint("max_attempts IS NULL OR max_attempts >= 1", name="max_attempts_positive"),
+        CheckConstraint("min_delay_s >= 0", name="min_delay_not_negative"),
+        CheckConstraint("counting IN ('best', 'first', 'last')", name="counting_known"),
+        CheckConstraint("prediction_metric IS NULL OR prediction_metric IN "
+                        "('all_correct', 'participants', 'attempts')", name="prediction_metric_known"),
+        CheckConstraint("show_answers IN ('never', 'after_close')", name="show_answers_known"),
+        CheckConstraint("eligibility IN ('everyone', 'units', 'roster')", name="eligibility_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True, comment="Tên ngắn dùng trong địa chỉ trang")
+    title: Mapped[str] = mapped_column(String(300), comment="Tên cuộc thi")
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"), index=True)
+    rules_text: Mapped[str] = mapped_column(Text, default="", comment="Thể lệ hiển thị cho thí sinh")
+    time_limit_s: Mapped[int] = mapped_column(default=1200, comment="Thời gian làm bài (giây)")
+    grace_s: Mapped[int] = mapped_column(default=15, comment="Giây nhận bài sau hạn (trễ mạng)")
+    max_attempts: Mapped[int | None] = mapped_column(default=None, comment="Số lượt tối đa mỗi đợt; NULL: không giới hạn")
+    min_delay_s: Mapped[int] = mapped_column(default=0, comment="Giây tối thiểu giữa hai lượt")
+    counting: Mapped[str] = mapped_column(String(10), default="best", comment="Lượt được tính: best, first, last")
+    prediction_metric: Mapped[str | None] = mapped_column(String(20), comment="Câu hỏi dự đoán đoán gì; NULL: không có")
+    prediction_prompt: Mapped[str] = mapped_column(Text, default="", comment="Lời câu hỏi dự đoán")
+    tie_break: Mapped[str] = mapped_column(String(200), default=DEFAULT_TIE_BREAK,
+                                           comment="Thứ tự tiêu chí xếp hạng, ngăn bởi dấu phẩy")
+    show_answers: Mapped[str] = mapped_column(String(20), default="after_close", comment="Khi nào hiện đáp án")
+    eligibility: Mapped[str] = mapped_column(String(20), default="everyone", comment="Ai được dự thi")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    rounds: Mapped[list[Round]] = relationship(order_by="Round.number", back_populates="contest")
+    divisions: Mapped[list[Division]] = relationship(order_by="Division.code", back_populates="contest")
+    draw_rules: Mapped[list[DrawRule]] = relationship(order_by="DrawRule.position", back_populates="contest")
+
+
+class Round(db.Model):
+    """Đợt thi / tuần thi: its own open and close times and its results lifecycle."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "number"),
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        CheckConstraint("published_at IS NULL OR frozen_at IS NOT NULL", name="published_only_when_frozen"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(comment="Số thứ tự đợt trong cuộc thi")
+    name: Mapped[str] = mapped_column(String(200), default="")
+    opens_at: Mapped[datetime] = mapped_column(comment="Mở (UTC)")
+    closes_at: Mapped[datetime] = mapped_column(comment="Đóng (UTC)")
+    frozen_at: Mapped[datetime | None] = mapped_column(comment="Kết quả đã tính và chốt (UTC)")
+    published_at: Mapped[datetime | None] = mapped_column(comment="Kết quả đã công bố (UTC)")
+    prediction_truth: Mapped[int | None] = mapped_column(comment="Giá trị đúng của câu hỏi dự đoán, tính khi đóng")
+
+    contest: Mapped[Contest] = relationship(back_populates="rounds")
+
+
+class Division(db.Model):
+    """Bảng: a separately ranked group of members (e.g. A: học sinh, B: giáo viên)."""
+
+    __tablename__ = "divisions"
+    __table_args__ = (UniqueConstraint("contest_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20), comment="A, B, C ...")
+    name: Mapped[str] = mapped_column(String(200))
+    categories: Mapped[str] = mapped_column(String(200), default="", comment="Đối tượng thuộc bảng, ngăn bởi dấu phẩy")
+
+    contest: Mapped[Contest] = relationship(back_populates="divisions")
+
+
+class DrawRule(db.Model):
+    """One line of the draw specification: ``count`` questions from a bank (by tag/difficulty)."""
+
+    __tablename__ = "draw_rules"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "position"),
+        CheckConstraint("count > 0", name="count_positive"),
+        CheckConstraint("difficulty IS NULL OR difficulty IN ('de', 'trung_binh', 'kho')",
+                        name="difficulty_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("question_banks.id", ondelete="RESTRICT"), index=True)
+    tag: Mapped[str | None] = mapped_column(String(100), comment="Chỉ các câu có chủ đề này; NULL: mọi câu")
+    difficulty: Mapped[str | None] = mapped_column(String(12), comment="Chỉ các câu mức độ này; NULL: mọi mức")
+    count: Mapped[int] = mapped_column(comment="Số câu rút")
+
+    contest: Mapped[Contest] = relationship(back_populates="draw_rules")

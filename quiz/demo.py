@@ -1,0 +1,113 @@
+"""The demo province: a party committee tree, a labour federation tree and demo accounts.
+
+Loaded by ``quiz demo`` (and by ``scripts/run`` on first start). Idempotent: loading it
+twice changes nothing.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from quiz.accounts import services as accounts
+from quiz.accounts.models import Role, User
+from quiz.units import importer
+from quiz.units.importer import UnitRow
+from quiz.units.models import Unit
+
+ROOT_CODE = "TU"
+
+DISTRICTS = ["Thành phố Bình An", "Thị xã Hòa Lạc", "Huyện Tân Phú", "Huyện Đông Sơn", "Huyện Kim Thành",
+             "Huyện Yên Lập", "Huyện Phước Hải", "Huyện Mường Tè"]
+COMMUNES = ["Phường 1", "Phường 2", "Xã Tân Hòa", "Xã Phú Lộc", "Xã An Thạnh", "Xã Hưng Đạo", "Xã Quang Trung",
+            "Xã Thanh Xuân", "Xã Nghĩa Hưng", "Xã Đồng Tâm"]
+CELLS = ["Chi bộ ấp Bắc", "Chi bộ ấp Nam", "Chi bộ thôn Đông", "Chi bộ thôn Tây", "Chi bộ khu phố 1",
+         "Chi bộ khu phố 2", "Chi bộ trường Tiểu học", "Chi bộ trường THCS", "Chi bộ Trạm Y tế",
+         "Chi bộ Quân sự", "Chi bộ Công an"]
+AGENCIES = ["Sở Giáo dục và Đào tạo", "Sở Y tế", "Sở Tài chính", "Sở Nội vụ", "Sở Văn hóa, Thể thao và Du lịch",
+            "Công ty Điện lực tỉnh"]
+AGENCY_CELLS = ["Chi bộ Văn phòng", "Chi bộ phòng Tổ chức", "Chi bộ phòng Kế hoạch", "Chi bộ phòng Nghiệp vụ"]
+UNION_BRANCHES = ["Công đoàn ngành Giáo dục", "Công đoàn ngành Y tế", "Công đoàn Viên chức tỉnh"]
+UNION_BASES = ["Công đoàn cơ sở Trường THPT Chuyên", "Công đoàn cơ sở Bệnh viện Đa khoa",
+               "Công đoàn cơ sở Công ty May Bình An", "Công đoàn cơ sở Khu công nghiệp Tân Phú",
+               "Công đoàn cơ sở Trường Tiểu học Kim Đồng", "Công đoàn cơ sở Văn phòng UBND"]
+
+MEMBER_NAMES = ["Nguyễn Văn An", "Trần Thị Bích", "Lê Minh Châu", "Phạm Quốc Dũng", "Hoàng Thị Duyên",
+                "Vũ Đức Giang", "Đặng Thu Hà", "Bùi Văn Hải", "Đỗ Thị Hạnh", "Hồ Sỹ Hùng",
+                "Ngô Thị Lan", "Dương Văn Long", "Lý Thị Mai", "Đinh Công Nam", "Mai Thị Ngọc",
+                "Trịnh Văn Phúc", "Lương Thị Quỳnh", "Tạ Minh Sơn", "Châu Thị Thảo", "Kiều Văn Tuấn"]
+
+
+@dataclass
+class DemoLogin:
+    role: str
+    name: str
+    phone: str
+    password: str
+
+
+def unit_rows() -> list[UnitRow]:
+    """A few hundred units, four levels deep: tỉnh ủy → huyện ủy → đảng bộ xã → chi bộ."""
+    rnd = random.Random(2026)
+    rows: list[UnitRow] = []
+
+    def add(code, name, parent, kind, headcount=0):
+        rows.append(UnitRow(len(rows) + 2, code, name, parent, kind, headcount))
+
+    add(ROOT_CODE, "Tỉnh ủy Bình An", "", "Tỉnh ủy")
+    for d, district in enumerate(DISTRICTS, start=1):
+        dcode = f"{ROOT_CODE}.H{d:02d}"
+        title = district.replace("Thành phố", "Thành ủy").replace("Thị xã", "Thị ủy").replace("Huyện", "Huyện ủy")
+        add(dcode, title, ROOT_CODE, "Huyện ủy, thành ủy")
+        for c, commune in enumerate(rnd.sample(COMMUNES, 6), start=1):
+            ccode = f"{dcode}.X{c:02d}"
+            add(ccode, f"Đảng bộ {commune} ({district.split(' ', 1)[1]})", dcode, "Đảng bộ cơ sở")
+            for k, cell in enumerate(rnd.sample(CELLS, 5), start=1):
+                add(f"{ccode}.C{k:02d}", f"{cell}, {commune}", ccode, "Chi bộ", rnd.randint(12, 60))
+    kcode = f"{ROOT_CODE}.KCQ"
+    add(kcode, "Đảng ủy Khối Cơ quan và Doanh nghiệp tỉnh", ROOT_CODE, "Đảng ủy trực thuộc")
+    for a, agency in enumerate(AGENCIES, start=1):
+        acode = f"{kcode}.{a:02d}"
+        add(acode, f"Đảng bộ {agency}", kcode, "Đảng bộ cơ sở")
+        for k, cell in enumerate(AGENCY_CELLS, start=1):
+            add(f"{acode}.C{k:02d}", f"{cell}, {agency}", acode, "Chi bộ", rnd.randint(8, 40))
+
+    add("LDLD", "Liên đoàn Lao động tỉnh Bình An", "", "LĐLĐ tỉnh")
+    for d, district in enumerate(DISTRICTS[:4], start=1):
+        add(f"LDLD.H{d:02d}", f"Liên đoàn Lao động {district}", "LDLD", "LĐLĐ huyện")
+    for b, branch in enumerate(UNION_BRANCHES, start=1):
+        add(f"LDLD.N{b:02d}", branch, "LDLD", "Công đoàn ngành")
+    parents = [f"LDLD.H{d:02d}" for d in range(1, 5)] + [f"LDLD.N{b:02d}" for b in range(1, 4)]
+    for p, parent in enumerate(parents, start=1):
+        for u, base in enumerate(rnd.sample(UNION_BASES, 4), start=1):
+            add(f"{parent}.CS{u:02d}", f"{base} ({p})", parent, "Công đoàn cơ sở", rnd.randint(20, 300))
+    return rows
+
+
+def load(now: datetime) -> list[DemoLogin]:
+    """Load the demo (if not yet there) and return the demo logins. The caller commits."""
+    from quiz.extensions import db
+
+    if db.session.scalars(select(Unit).where(Unit.code == ROOT_CODE)).first() is None:
+        importer.import_rows(unit_rows())
+    logins = [
+        DemoLogin("Quản trị", "Quản trị hệ thống", "0900000001", "quantri2026"),
+        DemoLogin("Ban tổ chức", "Ban Tổ chức Hội thi", "0900000002", "bantochuc2026"),
+        DemoLogin("Quản lý đơn vị (Thành ủy Bình An)", "Nguyễn Thị Thu", "0900000003", "donvi2026"),
+    ] + [DemoLogin("Thí sinh", name, f"09000001{i:02d}", "thisinh2026") for i, name in enumerate(MEMBER_NAMES)]
+    roles = [Role.ADMIN, Role.ORGANISER, Role.UNIT_MANAGER] + [Role.MEMBER] * len(MEMBER_NAMES)
+    cells = list(db.session.scalars(select(Unit).where(Unit.kind == "Chi bộ").order_by(Unit.code)))
+    district = db.session.scalars(select(Unit).where(Unit.code == f"{ROOT_CODE}.H01")).one()
+    root = db.session.scalars(select(Unit).where(Unit.code == ROOT_CODE)).one()
+    for i, (login, role) in enumerate(zip(logins, roles)):
+        if db.session.scalars(select(User).where(User.phone == login.phone)).first() is not None:
+            continue
+        unit = root if role in (Role.ADMIN, Role.ORGANISER) else cells[(i * 7) % len(cells)]
+        user = accounts.register(accounts.Registration(
+            full_name=login.name, birth_date=date(1970 + i, 1 + i % 12, 1 + i % 28),
+            gender="nu" if i % 2 else "nam", phone=login.phone, cccd=f"0010{i:08d}", email=None,
+            unit=unit, category="dang_vien" if i % 3 else "doan_vien", password=login.password), now=now)
+        accounts.set_role(user, role, district if role == Role.UNIT_MANAGER else None)
+    return logins

@@ -1,0 +1,1 @@
+"""Units (đơn vị): the organisational tree and its import."""

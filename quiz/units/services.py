@@ -1,0 +1,115 @@
+"""Named queries and changes on the unit tree. No HTTP; the caller commits.
+
+Subtree queries use the materialised path (see ``Unit``): one range scan of an index.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy.orm import aliased
+
+from quiz.errors import NotFound
+from quiz.extensions import db
+from quiz.text import clean, fold
+from quiz.units.models import Unit
+
+
+def in_subtree(unit: Unit) -> ColumnElement[bool]:
+    """SQL condition: a unit row is ``unit`` itself or below it."""
+    return and_(Unit.path >= unit.path, Unit.path < unit.subtree_upper)
+
+
+def get(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("Không tìm thấy đơn vị.")
+    return unit
+
+
+def by_code(code: str) -> Unit | None:
+    return db.session.scalars(select(Unit).where(Unit.code == clean(code))).first()
+
+
+def resolve_choice(unit_id: str | None, query: str | None) -> Unit | None:
+    """The unit a form chose: its id (from the search box) or, typed by hand, its code."""
+    if unit_id and str(unit_id).isdigit():
+        unit = db.session.get(Unit, int(unit_id))
+        if unit is not None:
+            return unit
+    if query:
+        return by_code(query)
+    return None
+
+
+def search(query: str, limit: int = 20) -> list[Unit]:
+    """Units whose name or code holds every word of ``query`` (accents and case ignored)."""
+    words = fold(query).split()[:6]
+    if not words:
+        return []
+    stmt = select(Unit).order_by(Unit.depth, Unit.name).limit(limit)
+    for word in words:
+        stmt = stmt.where(Unit.search_key.contains(word, autoescape=True))
+    return list(db.session.scalars(stmt))
+
+
+def ancestry(unit: Unit) -> list[Unit]:
+    """The unit and its ancestors, root first, in one query."""
+    ids = [int(part) for part in unit.path.strip("/").split("/")]
+    found = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def labels(units: list[Unit]) -> dict[int, str]:
+    """A readable place for each unit: its name, then its ancestors' names upwards."""
+    ids = {int(p) for u in units for p in u.path.strip("/").split("/")}
+    names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+    return {u.id: " › ".join(names[int(p)] for p in reversed(u.path.strip("/").split("/"))) for u in units}
+
+
+def children(parent: Unit | None) -> list[tuple[Unit, int]]:
+    """The units right below ``parent`` (the roots when None), each with its number of children."""
+    child = aliased(Unit)
+    count = select(func.count()).where(child.parent_id == Unit.id).correlate(Unit).scalar_subquery()
+    condition = Unit.parent_id.is_(None) if parent is None else Unit.parent_id == parent.id
+    return list(db.session.execute(select(Unit, count).where(condition).order_by(Unit.name)).tuples())
+
+
+def subtree_size(unit: Unit) -> int:
+    return db.session.scalar(select(func.count()).select_from(Unit).where(in_subtree(unit)))
+
+
+def subtree_members(unit: Unit) -> int:
+    """Registered accounts in ``unit`` and everything below it: one indexed query."""
+    from quiz.accounts.models import User
+
+    return db.session.scalar(
+        select(func.count(User.id)).join(Unit, User.unit_id == Unit.id).where(in_subtree(unit)))
+
+
+def subtree_headcount(unit: Unit) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(Unit.headcount), 0)).where(in_subtree(unit)))
+
+
+def rebuild_paths() -> int:
+    """Recompute every unit's path and depth from the parent links; write those that changed.
+
+    Paths end with the unit's own id, so no two can collide while they are rewritten.
+    Returns the number of units whose path changed.
+    """
+    rows = db.session.execute(select(Unit.id, Unit.parent_id, Unit.path, Unit.depth)).all()
+    below: dict[int | None, list[int]] = defaultdict(list)
+    for row in rows:
+        below[row.parent_id].append(row.id)
+    current = {row.id: (row.path, row.depth) for row in rows}
+    changes = []
+    stack = [(unit_id, "/", 0) for unit_id in below[None]]
+    while stack:
+        unit_id, prefix, depth = stack.pop()
+        path = f"{prefix}{unit_id}/"
+        if current[unit_id] != (path, depth):
+            changes.append({"id": unit_id, "path": path, "depth": depth})
+        stack.extend((child, path, depth + 1) for child in below[unit_id])
+    if changes:
+        db.session.execute(update(Unit), changes)
+    return len(changes)
