@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, HiddenField, PasswordField, SelectField, StringField, TelField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from quiz.accounts.models import CATEGORIES, GENDERS, ROLE_LABELS
@@ -8,16 +9,20 @@ from quiz.accounts.services import MAX_PASSWORD, MIN_PASSWORD
 REQUIRED = "Vui lòng nhập mục này."
 
 
+def choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(str(value), label) for value, label in labels.items()]
+
+
 class RegistrationForm(FlaskForm):
     full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED), Length(max=120)])
     birth_date = DateField("Ngày sinh", format=["%Y-%m-%d", "%d/%m/%Y"], validators=[Optional()])
-    gender = SelectField("Giới tính", choices=list(GENDERS.items()), validators=[DataRequired(REQUIRED)])
+    gender = SelectField("Giới tính", choices=choices(GENDERS), validators=[DataRequired(REQUIRED)])
     phone = TelField("Số điện thoại", validators=[DataRequired(REQUIRED), Length(max=20)])
     cccd = StringField("Số CCCD", validators=[DataRequired(REQUIRED), Length(max=20)])
     email = EmailField("Thư điện tử (không bắt buộc)", validators=[Optional(), Length(max=254)])
     unit_id = HiddenField()
     unit_query = StringField("Đơn vị", validators=[Length(max=255)])
-    category = SelectField("Đối tượng", choices=list(CATEGORIES.items()), validators=[DataRequired(REQUIRED)])
+    category = SelectField("Đối tượng", choices=choices(CATEGORIES), validators=[DataRequired(REQUIRED)])
     password = PasswordField("Mật khẩu", validators=[
         DataRequired(REQUIRED), Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
                                        message=f"Mật khẩu từ {MIN_PASSWORD} đến {MAX_PASSWORD} ký tự.")])
@@ -40,7 +45,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Vai trò", choices=[(str(k), v) for k, v in ROLE_LABELS.items()])
+    role = SelectField("Vai trò", choices=choices(ROLE_LABELS))
     unit_id = HiddenField()
     unit_query = StringField("Đơn vị quản lý (với vai trò quản lý đơn vị)", validators=[Length(max=255)])
 

@@ -47,7 +47,8 @@ def register(app: Flask) -> None:
         return render_error(error.status, error.message, problems)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(_error):
+    def csrf_error(error):
+        app.logger.info("CSRF refused: %s", error.description)
         return render_error(400, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
                                  "Vui lòng tải lại trang rồi gửi lại.")
 

@@ -1,0 +1,206 @@
+"""Fixtures: an app on each database (SQLite always; PostgreSQL when it answers), a client,
+an ``auth`` helper, and factories for units and accounts.
+
+PostgreSQL: ``QUIZ_TEST_DATABASE_URL`` if set, else postgresql://postgres@127.0.0.1:5432/test.
+Each test session works in a schema of its own, dropped at the end. Without a reachable
+server those runs are skipped with a message, unless ``QUIZ_REQUIRE_POSTGRES=1`` (CI),
+where they fail.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from quiz import create_app
+from quiz.db import utcnow
+from quiz.extensions import db as _db
+from quiz.extensions import limiter
+
+PG_URL = os.environ.get("QUIZ_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+FAST_HASH = "pbkdf2:sha256:1000"  # the real default (scrypt) is slow on purpose
+
+
+def _postgres_schema_url() -> tuple[str, sa.Engine, str]:
+    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+        admin.dispose()
+        message = (f"PostgreSQL is not reachable at {PG_URL} ({type(error).__name__}); the PostgreSQL "
+                   "runs are skipped. Start PostgreSQL or set QUIZ_TEST_DATABASE_URL to run them.")
+        if os.environ.get("QUIZ_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    schema = f"quiz_test_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}", admin, schema
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory):
+    """A migrated, empty database URL: once per test session and backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'quiz.db'}"
+        cleanup = None
+    else:
+        url, admin, schema = _postgres_schema_url()
+
+        def cleanup():
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    app = create_app({"TESTING": True, "DATABASE_URL": url,
+                      "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        _db.engine.dispose()
+    yield url
+    if cleanup:
+        cleanup()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(_db.metadata.sorted_tables))
+    if _db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        _db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            _db.session.execute(table.delete())
+    _db.session.commit()
+
+
+@pytest.fixture
+def config():
+    """Per-test settings; a test may change them before asking for ``app``."""
+    return {"PASSWORD_HASH_METHOD": FAST_HASH, "RATELIMIT_ENABLED": False}
+
+
+@pytest.fixture
+def app(database, config, tmp_path):
+    """The app on one backend. No app context stays pushed: each test-client request gets
+    its own, as in production (service-level tests ask for ``ctx``)."""
+    app = create_app({"TESTING": True, "DATABASE_URL": database, "INSTANCE_PATH": str(tmp_path),
+                      "SECRET_KEY": "test", **config})
+    limiter.reset()
+    yield app
+    with app.app_context():
+        _db.session.rollback()
+        _empty_tables()
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that call services directly."""
+    with app.app_context():
+        yield
+        _db.session.rollback()
+
+
+@pytest.fixture
+def db(ctx):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    page = client.get(url)
+    match = _TOKEN.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, token_from: str | None = None, **kwargs):
+    """Submit a form as a browser does: with the CSRF token of the page that shows it."""
+    return client.post(url, data={"csrf_token": csrf_token(client, token_from or url), **data}, **kwargs)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, identifier: str = "0912345678", password: str = "matkhau123"):
+        return post_form(self.client, "/dang-nhap", {"identifier": identifier, "password": password})
+
+    def logout(self):
+        return post_form(self.client, "/dang-xuat", {}, token_from="/tai-khoan")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def _detached(obj):
+    """A committed row, loaded and detached, readable after its app context has gone."""
+    _db.session.refresh(obj)
+    _db.session.expunge(obj)
+    return obj
+
+
+@pytest.fixture
+def make_unit(app):
+    """Units through the importer (so paths are built the real way)."""
+    from quiz.units import importer, services
+    from quiz.units.importer import UnitRow
+
+    def make(code: str, parent: str = "", name: str | None = None, kind: str = "", headcount: int = 0):
+        with app.app_context():
+            importer.import_rows([UnitRow(2, code, name or f"Đơn vị {code}", parent, kind, headcount)])
+            _db.session.commit()
+            return _detached(services.by_code(code))
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_unit):
+    """Accounts through the registration service."""
+    from quiz.accounts import services
+    from quiz.units.services import by_code
+
+    counter = iter(range(10_000))
+
+    def make(phone: str | None = None, password: str = "matkhau123", role: str = "member",
+             unit: str = "ROOT", managed: str | None = None, full_name: str = "Nguyễn Văn An", **fields):
+        n = next(counter)
+        with app.app_context():
+            if by_code(unit) is None:
+                make_unit(unit)
+            if managed and by_code(managed) is None:
+                make_unit(managed)
+            user = services.register(services.Registration(
+                full_name=full_name, birth_date=fields.get("birth_date", date(1990, 1, 1)),
+                gender=fields.get("gender", "nam"), phone=phone or f"09{n:08d}",
+                cccd=fields.get("cccd", f"0010{n:08d}"), email=fields.get("email"), unit=by_code(unit),
+                category=fields.get("category", "dang_vien"), password=password), now=utcnow())
+            services.set_role(user, role, by_code(managed) if managed else None)
+            _db.session.commit()
+            return _detached(user)
+
+    return make
