@@ -48,7 +48,19 @@ def _begin_statement() -> str:
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
-    """Attach the SQLite pragmas and locking mode; nothing to do for PostgreSQL."""
+    """Attach the per-dialect connection set-up.
+
+    PostgreSQL: psycopg prepares a statement after a few runs, and PostgreSQL may then
+    switch to a generic plan; for subtree ranges that plan cannot tell a cell (a few rows)
+    from the whole province (all of them) and picks a nested loop that is 10× slower on
+    the large case. Custom plans are cheap here, so they are forced.
+    """
+    if engine.dialect.name == "postgresql":
+        @event.listens_for(engine, "connect")
+        def _on_pg_connect(dbapi_connection, _record):
+            dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
+            dbapi_connection.commit()
+        return
     if engine.dialect.name != "sqlite":
         return
 

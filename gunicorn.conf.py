@@ -1,0 +1,21 @@
+"""gunicorn settings for production: ``gunicorn -c gunicorn.conf.py 'quiz:create_app()'``.
+
+Each can be changed with an environment variable. App processes keep no state of their
+own (signed sessions; limits in Redis when QUIZ_REDIS_URL is set), so more processes or
+more machines behind one PostgreSQL serve a larger contest.
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("QUIZ_BIND", "127.0.0.1:5000")
+workers = int(os.environ.get("QUIZ_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("QUIZ_THREADS", "4"))
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+max_requests = 10000          # recycle workers now and then (guards against slow leaks)
+max_requests_jitter = 1000
+accesslog = os.environ.get("QUIZ_ACCESS_LOG", "-")
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("QUIZ_FORWARDED_ALLOW_IPS", "127.0.0.1")
