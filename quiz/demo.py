@@ -19,8 +19,11 @@ from quiz.units.models import Unit
 
 ROOT_CODE = "TU"
 
-DISTRICTS = ["Thành phố Bình An", "Thị xã Hòa Lạc", "Huyện Tân Phú", "Huyện Đông Sơn", "Huyện Kim Thành",
-             "Huyện Yên Lập", "Huyện Phước Hải", "Huyện Mường Tè"]
+#: (the district, its party committee, its bare name)
+DISTRICTS = [("Thành phố", "Thành ủy", "Bình An"), ("Thị xã", "Thị ủy", "Hòa Lạc"),
+             ("Huyện", "Huyện ủy", "Tân Phú"), ("Huyện", "Huyện ủy", "Đông Sơn"),
+             ("Huyện", "Huyện ủy", "Kim Thành"), ("Huyện", "Huyện ủy", "Yên Lập"),
+             ("Huyện", "Huyện ủy", "Phước Hải"), ("Huyện", "Huyện ủy", "Mường Tè")]
 COMMUNES = ["Phường 1", "Phường 2", "Xã Tân Hòa", "Xã Phú Lộc", "Xã An Thạnh", "Xã Hưng Đạo", "Xã Quang Trung",
             "Xã Thanh Xuân", "Xã Nghĩa Hưng", "Xã Đồng Tâm"]
 CELLS = ["Chi bộ ấp Bắc", "Chi bộ ấp Nam", "Chi bộ thôn Đông", "Chi bộ thôn Tây", "Chi bộ khu phố 1",
@@ -57,13 +60,13 @@ def unit_rows() -> list[UnitRow]:
         rows.append(UnitRow(len(rows) + 2, code, name, parent, kind, headcount))
 
     add(ROOT_CODE, "Tỉnh ủy Bình An", "", "Tỉnh ủy")
-    for d, district in enumerate(DISTRICTS, start=1):
+    for d, (_, committee, name) in enumerate(DISTRICTS, start=1):
         dcode = f"{ROOT_CODE}.H{d:02d}"
-        title = district.replace("Thành phố", "Thành ủy").replace("Thị xã", "Thị ủy").replace("Huyện", "Huyện ủy")
-        add(dcode, title, ROOT_CODE, "Huyện ủy, thành ủy")
+        add(dcode, f"{committee} {name}", ROOT_CODE, "Huyện ủy, thành ủy")
         for c, commune in enumerate(rnd.sample(COMMUNES, 6), start=1):
+            commune = commune[0].lower() + commune[1:]
             ccode = f"{dcode}.X{c:02d}"
-            add(ccode, f"Đảng bộ {commune} ({district.split(' ', 1)[1]})", dcode, "Đảng bộ cơ sở")
+            add(ccode, f"Đảng bộ {commune} ({name})", dcode, "Đảng bộ cơ sở")
             for k, cell in enumerate(rnd.sample(CELLS, 5), start=1):
                 add(f"{ccode}.C{k:02d}", f"{cell}, {commune}", ccode, "Chi bộ", rnd.randint(12, 60))
     kcode = f"{ROOT_CODE}.KCQ"
@@ -75,8 +78,8 @@ def unit_rows() -> list[UnitRow]:
             add(f"{acode}.C{k:02d}", f"{cell}, {agency}", acode, "Chi bộ", rnd.randint(8, 40))
 
     add("LDLD", "Liên đoàn Lao động tỉnh Bình An", "", "LĐLĐ tỉnh")
-    for d, district in enumerate(DISTRICTS[:4], start=1):
-        add(f"LDLD.H{d:02d}", f"Liên đoàn Lao động {district}", "LDLD", "LĐLĐ huyện")
+    for d, (kind, _, name) in enumerate(DISTRICTS[:4], start=1):
+        add(f"LDLD.H{d:02d}", f"Liên đoàn Lao động {kind.lower()} {name}", "LDLD", "LĐLĐ huyện")
     for b, branch in enumerate(UNION_BRANCHES, start=1):
         add(f"LDLD.N{b:02d}", branch, "LDLD", "Công đoàn ngành")
     parents = [f"LDLD.H{d:02d}" for d in range(1, 5)] + [f"LDLD.N{b:02d}" for b in range(1, 4)]

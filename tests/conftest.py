@@ -76,6 +76,7 @@ def _empty_tables() -> None:
         names = ", ".join(t.name for t in tables)
         _db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        _db.session.execute(sa.text("PRAGMA defer_foreign_keys = ON"))  # units refer to units
         for table in tables:
             _db.session.execute(table.delete())
     _db.session.commit()
