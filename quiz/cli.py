@@ -147,5 +147,7 @@ def _unit(by_code, code):
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_command, demo_command, units_group, users_group):
+    from quiz.banks.cli import banks_group
+
+    for command in (init_command, demo_command, units_group, users_group, banks_group):
         app.cli.add_command(command)

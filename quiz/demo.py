@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from quiz.accounts import services as accounts
 from quiz.accounts.models import Role, User
+from quiz.banks import shipped
 from quiz.units import importer
 from quiz.units.importer import UnitRow
 from quiz.units.models import Unit
@@ -95,6 +96,7 @@ def load(now: datetime) -> list[DemoLogin]:
 
     if db.session.scalars(select(Unit).where(Unit.code == ROOT_CODE)).first() is None:
         importer.import_rows(unit_rows())
+    shipped.load(now)
     logins = [
         DemoLogin("Quản trị", "Quản trị hệ thống", "0900000001", "quantri2026"),
         DemoLogin("Ban tổ chức", "Ban Tổ chức Hội thi", "0900000002", "bantochuc2026"),

@@ -25,11 +25,17 @@ class Table:
 
 
 def read_table(filename: str, data: bytes) -> Table:
+    """The first sheet of a workbook, or the CSV file."""
+    return read_tables(filename, data, first_only=True)[0]
+
+
+def read_tables(filename: str, data: bytes, first_only: bool = False) -> list[Table]:
+    """Every non-empty sheet of a workbook (or the one table of a CSV file)."""
     suffix = PurePath(filename or "").suffix.lower()
     if suffix == ".xlsx":
-        return _read_xlsx(data)
+        return _read_xlsx(data, first_only)
     if suffix in (".csv", ".txt"):
-        return _read_csv(data)
+        return [_read_csv(data)]
     raise InvalidFile([Problem(None, f"Không nhận định dạng tệp “{suffix or filename}”: "
                                      "hãy dùng tệp Excel (.xlsx) hoặc CSV (.csv).")])
 
@@ -40,13 +46,13 @@ def _read_csv(data: bytes) -> Table:
     except UnicodeDecodeError:
         raise InvalidFile([Problem(None, "Tệp CSV không ở mã UTF-8. Trong Excel hãy chọn "
                                          "“Lưu thành” → “CSV UTF-8 (phân cách bằng dấu phẩy)”.")]) from None
-    first = text.split("\n", 1)[0]
+    first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max([",", ";", "\t"], key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     return _collect(None, reader)
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, first_only: bool) -> list[Table]:
     from openpyxl import load_workbook
 
     try:
@@ -54,8 +60,17 @@ def _read_xlsx(data: bytes) -> Table:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise InvalidFile([Problem(None, "Không đọc được tệp Excel: tệp hỏng hoặc không phải .xlsx.")]) from None
     try:
-        sheet = book.worksheets[0]
-        return _collect(sheet.title, sheet.iter_rows(values_only=True))
+        sheets = book.worksheets[:1] if first_only else book.worksheets
+        tables = []
+        for sheet in sheets:
+            try:
+                tables.append(_collect(sheet.title, sheet.iter_rows(values_only=True)))
+            except InvalidFile:
+                if first_only or len(sheets) == 1:
+                    raise
+        if not tables:
+            raise InvalidFile([Problem(None, "Tệp trống: không trang tính nào có dữ liệu.")])
+        return tables
     finally:
         book.close()
 

@@ -58,12 +58,14 @@ class Question(db.Model):
     bank_id: Mapped[int] = mapped_column(ForeignKey("question_banks.id", ondelete="RESTRICT"), index=True)
     text: Mapped[str] = mapped_column(Text, comment="Nội dung câu hỏi (NFC, hiển thị như văn bản thuần)")
     dedup_key: Mapped[str] = mapped_column(String(64), comment="Băm của nội dung đã chuẩn hóa, để phát hiện trùng")
+    search_key: Mapped[str] = mapped_column(Text, default="", server_default="", comment="Nội dung không dấu, chữ thường, để tìm kiếm")
     difficulty: Mapped[str] = mapped_column(String(12), default="trung_binh", comment="de, trung_binh, kho")
     tags: Mapped[str] = mapped_column(Text, default="", comment="Chủ đề, ngăn bởi '; '")
     source: Mapped[str] = mapped_column(Text, default="", comment="Nguồn: văn bản và đoạn trích trả lời câu hỏi")
     explanation: Mapped[str] = mapped_column(Text, default="", comment="Giải thích đáp án")
     retired_at: Mapped[datetime | None] = mapped_column(comment="Ngừng dùng từ (UTC); NULL: đang dùng")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(comment="Sửa lần cuối (UTC)")
 
     bank: Mapped[QuestionBank] = relationship()
     options: Mapped[list[QuestionOption]] = relationship(

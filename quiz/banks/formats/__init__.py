@@ -1,0 +1,89 @@
+"""Question file formats: a registry of parsers (one small module per format).
+
+Each parser takes the file's name and bytes and returns a ``Parsed``: the questions it
+read (not yet checked, see ``quiz.banks.validation``), the problems that stop the file,
+and the questions it skipped because the platform has no such type (reported, not errors).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Callable
+
+from quiz.errors import InvalidFile, Problem
+
+LETTERS = "ABCDEF"
+
+
+@dataclass
+class ParsedQuestion:
+    """One question as read from a file, with where it came from."""
+
+    text: str
+    options: list[str]
+    correct: int | None            # index into options; None when the file gave no usable answer
+    answer: str = ""               # the answer as written in the file, for messages
+    difficulty: str = ""           # as written ("dễ", "trung bình", "khó", ...); "" = default
+    tags: list[str] = field(default_factory=list)
+    source: str = ""
+    explanation: str = ""
+    row: int | None = None         # spreadsheet row or text line
+    sheet: str | None = None
+
+
+@dataclass
+class Parsed:
+    questions: list[ParsedQuestion] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+
+
+Parser = Callable[[str, bytes], Parsed]
+FORMATS: dict[str, Parser] = {}
+LABELS = {"template": "Mẫu Excel/CSV", "aiken": "Aiken", "gift": "GIFT (Moodle)"}
+
+
+def register(name: str):
+    def decorator(parser: Parser) -> Parser:
+        FORMATS[name] = parser
+        return parser
+
+    return decorator
+
+
+def detect(filename: str, data: bytes) -> str:
+    """Which format a file is in: by extension, and for text files by their content."""
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix in (".xlsx", ".csv"):
+        return "template"
+    if suffix == ".gift":
+        return "gift"
+    if suffix in (".txt", ".aiken", ""):
+        text = data[:200_000].decode("utf-8", errors="replace")
+        if "ANSWER:" in text.upper() and "{" not in text:
+            return "aiken"
+        if "{" in text and "}" in text:
+            return "gift"
+        if "ANSWER:" in text.upper():
+            return "aiken"
+    raise InvalidFile([Problem(None, "Không nhận ra định dạng tệp. Hãy dùng mẫu Excel (.xlsx), CSV, "
+                                     "hoặc tệp văn bản Aiken/GIFT (.txt).")])
+
+
+def parse(filename: str, data: bytes, fmt: str | None = None) -> Parsed:
+    fmt = fmt or detect(filename, data)
+    if fmt not in FORMATS:
+        raise InvalidFile([Problem(None, f"Định dạng “{fmt}” không được hỗ trợ.")])
+    return FORMATS[fmt](filename, data)
+
+
+def decode_text(data: bytes) -> str:
+    """A text file's content: UTF-8 (with or without BOM), else a clear refusal."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidFile([Problem(None, "Tệp văn bản không ở mã UTF-8. Hãy lưu lại với mã UTF-8.")]) from None
+
+
+# The formats register themselves on import.
+from quiz.banks.formats import aiken, gift, template  # noqa: E402,F401

@@ -1,0 +1,220 @@
+"""Question banks: topics, banks, importing, editing, retiring, searching, exporting.
+
+No HTTP here; the caller commits once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import selectinload
+
+from quiz.banks import formats, validation
+from quiz.banks.formats import LETTERS, ParsedQuestion
+from quiz.banks.formats.template import split_tags
+from quiz.banks.models import DIFFICULTIES, Question, QuestionBank, QuestionOption, Topic
+from quiz.errors import Conflict, DomainError, InvalidFile, NotFound
+from quiz.extensions import db
+from quiz.text import clean, fold
+
+PAGE_SIZE = 50
+
+
+# Topics and banks -------------------------------------------------------------------------
+
+def topic(year: int, title: str, issuer: str = "") -> Topic:
+    """The topic with this year, title and issuer, created if new."""
+    title, issuer = clean(title), clean(issuer)
+    if not title:
+        raise DomainError("Vui lòng nhập tên chuyên đề.", field="title")
+    if not 2000 <= year <= 2100:
+        raise DomainError("Năm của chuyên đề không hợp lệ.", field="year")
+    found = db.session.scalars(select(Topic).where(
+        Topic.year == year, Topic.title == title, Topic.issuer == issuer)).first()
+    if found is None:
+        found = Topic(year=year, title=title, issuer=issuer)
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def topics() -> list[Topic]:
+    return list(db.session.scalars(select(Topic).order_by(Topic.year.desc(), Topic.title)))
+
+
+def create_bank(name: str, topic: Topic | None = None, description: str = "") -> QuestionBank:
+    name = clean(name)
+    if not name:
+        raise DomainError("Vui lòng nhập tên ngân hàng câu hỏi.", field="name")
+    if len(name) > 200:
+        raise DomainError("Tên ngân hàng dài tối đa 200 ký tự.", field="name")
+    if bank_by_name(name) is not None:
+        raise Conflict(f"Đã có ngân hàng tên “{name}”.", field="name")
+    bank = QuestionBank(name=name, topic=topic, description=clean(description))
+    db.session.add(bank)
+    db.session.flush()
+    return bank
+
+
+def bank_by_name(name: str) -> QuestionBank | None:
+    return db.session.scalars(select(QuestionBank).where(QuestionBank.name == clean(name))).first()
+
+
+def get_bank(bank_id: int) -> QuestionBank:
+    bank = db.session.get(QuestionBank, bank_id)
+    if bank is None:
+        raise NotFound("Không tìm thấy ngân hàng câu hỏi.")
+    return bank
+
+
+def banks_with_counts() -> list[tuple[QuestionBank, int, int]]:
+    """Every bank with its number of questions in use and retired."""
+    active = func.count(Question.id).filter(Question.retired_at.is_(None))
+    retired = func.count(Question.id).filter(Question.retired_at.is_not(None))
+    stmt = (select(QuestionBank, active, retired).outerjoin(Question, Question.bank_id == QuestionBank.id)
+            .group_by(QuestionBank.id).order_by(QuestionBank.name))
+    return list(db.session.execute(stmt).tuples())
+
+
+# Import -----------------------------------------------------------------------------------
+
+@dataclass
+class ImportSummary:
+    imported: int
+    warnings: int
+    skipped: int
+
+    def message(self) -> str:
+        text = f"Đã nhập {self.imported:,} câu hỏi".replace(",", ".")
+        if self.skipped:
+            text += f"; bỏ qua {self.skipped} câu không phải trắc nghiệm một đáp án"
+        return text + "."
+
+
+def preview(bank: QuestionBank | None, filename: str, data: bytes, fmt: str | None = None) -> validation.Report:
+    """Read and check a whole file against the bank; writes nothing."""
+    parsed = formats.parse(filename, data, fmt)
+    return validation.check(parsed, bank.id if bank else None)
+
+
+def import_file(bank: QuestionBank, filename: str, data: bytes, *, now: datetime,
+                fmt: str | None = None, progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+    """Check the whole file, then write every question, or nothing if any error."""
+    report = preview(bank, filename, data, fmt)
+    if report.errors:
+        raise InvalidFile(report.errors)
+    if not report.questions:
+        raise InvalidFile(report.skipped, "Tệp không có câu hỏi trắc nghiệm nào để nhập.")
+    write(bank, report.questions, now=now, progress=progress)
+    return ImportSummary(len(report.questions), len(report.warnings), len(report.skipped))
+
+
+def write(bank: QuestionBank, checked: list[validation.Checked], *, now: datetime,
+          progress: Callable[[int, int], None] | None = None, batch: int = 2000) -> None:
+    """Insert checked questions and their options, in batches of two statements each."""
+    for start in range(0, len(checked), batch):
+        chunk = checked[start:start + batch]
+        rows = [{"bank_id": bank.id, "text": c.parsed.text, "dedup_key": c.dedup_key,
+                 "search_key": fold(c.parsed.text), "difficulty": c.difficulty, "tags": "; ".join(c.parsed.tags),
+                 "source": c.parsed.source, "explanation": c.parsed.explanation, "created_at": now}
+                for c in chunk]
+        ids = db.session.scalars(insert(Question).returning(Question.id, sort_by_parameter_order=True), rows).all()
+        options = [{"question_id": qid, "position": pos, "text": text, "is_correct": pos == c.parsed.correct}
+                   for qid, c in zip(ids, chunk) for pos, text in enumerate(c.parsed.options)]
+        db.session.execute(insert(QuestionOption), options)
+        if progress:
+            progress(start + len(chunk), len(checked))
+
+
+# One question -----------------------------------------------------------------------------
+
+def get_question(question_id: int, bank: QuestionBank | None = None) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or (bank is not None and question.bank_id != bank.id):
+        raise NotFound("Không tìm thấy câu hỏi.")
+    return question
+
+
+def is_used(question: Question) -> bool:
+    """Has the question been drawn into any attempt (then its wording is history)?"""
+    from quiz.attempts.models import AttemptQuestion
+
+    return db.session.scalar(select(AttemptQuestion.attempt_id)
+                             .where(AttemptQuestion.question_id == question.id).limit(1)) is not None
+
+
+def update_question(question: Question, edited: ParsedQuestion, *, now: datetime) -> None:
+    """Change a question. Once used in an attempt its wording, options and key are fixed
+    (retire it and add a new one instead); its level, tags, source and note may change."""
+    bank_keys = db.session.scalars(select(Question.dedup_key).where(
+        Question.bank_id == question.bank_id, Question.id != question.id))
+    report = validation.check(formats.Parsed(questions=[edited]), None)
+    if report.errors:
+        raise DomainError(report.errors[0].message)
+    checked = report.questions[0]
+    if checked.dedup_key in set(bank_keys):
+        raise Conflict("Ngân hàng đã có một câu hỏi khác với nội dung này.")
+    wording_changed = (checked.dedup_key != question.dedup_key or question.text != edited.text
+                       or [o.text for o in question.options] != edited.options
+                       or next(o.position for o in question.options if o.is_correct) != edited.correct)
+    if wording_changed and is_used(question):
+        raise Conflict("Câu hỏi đã được dùng trong lượt thi nên không sửa được nội dung, phương án hay đáp án. "
+                       "Hãy ngừng dùng câu này và thêm câu mới.")
+    if wording_changed:
+        question.text, question.dedup_key, question.search_key = edited.text, checked.dedup_key, fold(edited.text)
+        question.options.clear()
+        db.session.flush()
+        question.options.extend(QuestionOption(position=i, text=text, is_correct=i == edited.correct)
+                                for i, text in enumerate(edited.options))
+    question.difficulty = checked.difficulty
+    question.tags = "; ".join(edited.tags)
+    question.source = edited.source
+    question.explanation = edited.explanation
+    question.updated_at = now
+
+
+def retire(question: Question, *, now: datetime) -> None:
+    """Stop using a question in new draws; attempts that used it keep it as it was."""
+    if question.retired_at is None:
+        question.retired_at = now
+
+
+def restore(question: Question) -> None:
+    question.retired_at = None
+
+
+def edited_from_form(text: str, options: list[str], answer: str, difficulty: str, tags: str,
+                     source: str, explanation: str) -> ParsedQuestion:
+    options = [clean(o) for o in options]
+    while options and not options[-1]:
+        options.pop()
+    answer = clean(answer).upper()
+    return ParsedQuestion(text=clean(text), options=options,
+                          correct=LETTERS.index(answer) if len(answer) == 1 and answer in LETTERS else None,
+                          answer=answer, difficulty=DIFFICULTIES.get(difficulty, difficulty),
+                          tags=split_tags(tags), source=clean(source), explanation=clean(explanation))
+
+
+# Browsing ---------------------------------------------------------------------------------
+
+def search(bank: QuestionBank, query: str = "", *, retired: bool = False, page: int = 1) -> tuple[list[Question], int]:
+    """A page of the bank's questions whose text holds every word of ``query`` (accents and
+    case ignored), and the number of matches."""
+    stmt = select(Question).where(Question.bank_id == bank.id)
+    stmt = stmt.where(Question.retired_at.is_not(None) if retired else Question.retired_at.is_(None))
+    for word in fold(query).split()[:8]:
+        stmt = stmt.where(Question.search_key.contains(word, autoescape=True))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = max(1, page)
+    rows = db.session.scalars(stmt.options(selectinload(Question.options)).order_by(Question.id)
+                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return list(rows), total
+
+
+def questions_of(bank: QuestionBank, include_retired: bool = False) -> list[Question]:
+    stmt = select(Question).where(Question.bank_id == bank.id).options(selectinload(Question.options))
+    if not include_retired:
+        stmt = stmt.where(Question.retired_at.is_(None))
+    return list(db.session.scalars(stmt.order_by(Question.id)))
