@@ -1,5 +1,7 @@
 """Fixtures: an app on each database (SQLite always; PostgreSQL when it answers), a client,
-an ``auth`` helper, and factories for units and accounts.
+an ``auth`` helper, factories for units and accounts, and for browser tests a live server
+and a phone-sized Chromium (skipped with a message when Chromium is missing, unless
+``QUIZ_REQUIRE_BROWSER=1``).
 
 PostgreSQL: ``QUIZ_TEST_DATABASE_URL`` if set, else postgresql://postgres@127.0.0.1:5432/test.
 Each test session works in a schema of its own, dropped at the end. Without a reachable
@@ -11,10 +13,14 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
+import threading
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
+
+from werkzeug.serving import make_server
 
 from quiz import create_app
 from quiz.db import utcnow
@@ -23,6 +29,8 @@ from quiz.extensions import limiter
 
 PG_URL = os.environ.get("QUIZ_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FAST_HASH = "pbkdf2:sha256:1000"  # the real default (scrypt) is slow on purpose
+CHROMIUM = os.environ.get("QUIZ_CHROMIUM", "/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
 
 
 def _postgres_schema_url() -> tuple[str, sa.Engine, str]:
@@ -205,3 +213,46 @@ def make_user(app, make_unit):
             return _detached(user)
 
     return make
+
+
+# Browser tests: a live server and a phone-sized Chromium (Debian's, driven by Playwright) ---
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        message = (f"Chromium not found at {CHROMIUM}: browser tests skipped. "
+                   "Install it with `apt-get install chromium` (or set QUIZ_CHROMIUM).")
+        if os.environ.get("QUIZ_REQUIRE_BROWSER") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors
+    yield page
+    context.close()
