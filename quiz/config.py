@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,14 +34,21 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "SITE_NAME": ("Thi trực tuyến Học tập và làm theo Bác", "Tên trang hiển thị ở đầu trang"),
 }
 
-_TRUE = {"1", "true", "yes", "on", "có"}
+_TRUE = {"1", "true", "yes", "on", "có", "bật"}
+_FALSE = {"0", "false", "no", "off", "không", "tắt"}
 
 
 def _coerce(raw: str, default: object) -> object:
     if isinstance(default, bool):
-        return raw.strip().lower() in _TRUE
+        word = raw.strip().lower()
+        if word not in _TRUE | _FALSE:  # a typo must not silently turn a safety setting off
+            raise ValueError("cần 1 hoặc 0 (true/false)")
+        return word in _TRUE
     if isinstance(default, int):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError("cần một số nguyên") from None
     return raw
 
 
@@ -51,14 +59,18 @@ def load(override: dict | None = None, environ: os._Environ | dict | None = None
     for key, default in list(conf.items()):
         raw = environ.get(f"QUIZ_{key}")
         if raw is not None and raw != "":
-            conf[key] = _coerce(raw, default)
+            try:
+                conf[key] = _coerce(raw, default)
+            except ValueError as error:
+                raise ValueError(f"Biến môi trường QUIZ_{key}={raw!r} không hợp lệ: {error}.") from None
     conf.update(override or {})
     return conf
 
 
 def resolve(conf: dict) -> dict:
     """Fill the settings that depend on others and map them to Flask's own keys."""
-    instance = Path(conf["INSTANCE_PATH"] or ROOT / "instance")
+    # Flask needs an absolute instance path; QUIZ_INSTANCE_PATH=instance means ./instance.
+    instance = Path(conf["INSTANCE_PATH"] or ROOT / "instance").expanduser().absolute()
     instance.mkdir(parents=True, exist_ok=True)
     conf["INSTANCE_PATH"] = str(instance)
     if not conf["DATABASE_URL"]:
@@ -86,7 +98,24 @@ def _driver_url(url: str) -> str:
 
 
 def _local_secret(path: Path) -> str:
+    """The instance's own key, made on first use. Workers starting together on a fresh
+    instance must agree on one key: it is written to a private temporary file and linked
+    into place, which fails if another process got there first (then theirs is used)."""
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(secrets.token_hex(32))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another worker's key won
+            except OSError:  # a file system without hard links: last writer wins, whole files only
+                os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"Tệp khóa bí mật {path} trống: hãy xóa tệp này hoặc đặt QUIZ_SECRET_KEY.")
+    return key

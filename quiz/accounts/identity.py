@@ -1,31 +1,34 @@
 """Identity numbers, normalised before they are stored or compared.
 
 ``0912 345 678``, ``0912.345.678``, ``+84 912 345 678`` and ``84912345678`` are one phone
-number, stored as ``0912345678``. A CCCD is 12 digits (an old CMND, 9).
+number, stored as ``0912345678``; so is ``+84 (0) 912 345 678``, with the trunk 0 kept
+after the country code. A CCCD is 12 digits (an old CMND, 9). Digits are ASCII after
+NFKC (full-width ``０９１２…`` becomes ``0912…``); any other digit is refused, so one
+number cannot be stored in two spellings.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from quiz.errors import DomainError
 
 _SEPARATORS = re.compile(r"[\s.\-()/]")
-_PHONE = re.compile(r"0\d{9,10}")
-_CCCD = re.compile(r"\d{12}|\d{9}")
+_PHONE = re.compile(r"0[1-9][0-9]{8,9}")
+_CCCD = re.compile(r"[0-9]{12}|[0-9]{9}")
 
 
 def _compact(raw: str | None) -> str:
-    return _SEPARATORS.sub("", raw or "")[:40]
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", (raw or "")[:80]))[:40]
 
 
 def normalise_phone(raw: str | None) -> str:
     digits = _compact(raw)
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("0084"):
-        digits = "0" + digits[4:]
-    elif digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
+    for prefix in ("+84", "0084", "84"):
+        rest = digits[len(prefix):]
+        if digits.startswith(prefix) and (prefix != "84" or len(rest.lstrip("0")) in (9, 10)):
+            digits = "0" + rest.removeprefix("0")
+            break
     if not _PHONE.fullmatch(digits):
         raise DomainError("Số điện thoại không hợp lệ: cần 10 chữ số, bắt đầu bằng 0 "
                           "(ví dụ 0912 345 678).", field="phone")

@@ -178,7 +178,7 @@ def search_users(query: str, limit: int = 50) -> list[User]:
     stmt = select(User).order_by(User.id.desc()).limit(limit)
     if q:
         phone, cccd = lookup_keys(q)
-        conditions = [User.full_name.ilike(f"%{q}%")]
+        conditions = [User.full_name.icontains(q, autoescape=True)]
         if phone:
             conditions.append(User.phone == phone)
         if cccd:

@@ -1,7 +1,9 @@
 """Registration, login, profile; the administrator's accounts and roles page."""
 from __future__ import annotations
 
+import re
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -14,6 +16,7 @@ from quiz.db import utcnow
 from quiz.errors import DomainError
 from quiz.extensions import db, limiter
 from quiz.units import services as units
+from quiz.units.models import Unit
 
 bp = Blueprint("accounts", __name__)
 
@@ -36,10 +39,34 @@ def _start_session(user) -> None:
     session["sid"] = secrets.token_urlsafe(16)
 
 
+#: Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+#: ``/\t/evil.example`` would reach ``//evil.example``, another site.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
+_MAX_ID = 2**31 - 1  # the largest id a row can have (PostgreSQL integer)
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Where to go after login: a path on this site, never another host."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and not _UNSAFE_IN_NEXT.search(target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("main.home")
+
+
+def _unit_id(form) -> str | None:
+    """The hidden unit id a form sent, if it can be a row id at all: ``²`` or a
+    10,000-digit number would otherwise fail in ``int()`` or in the database."""
+    raw = (form.unit_id.data or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= _MAX_ID:
+        return raw
+    return None
+
+
+def _unit_choice(form) -> Unit | None:
+    """The unit a form chose: by the search box's id, else by the code typed in."""
+    return units.resolve_choice(_unit_id(form), form.unit_query.data)
 
 
 @bp.route("/dang-ky", methods=["GET", "POST"])
@@ -50,7 +77,7 @@ def register():
     form = RegistrationForm()
     status = 200
     if form.validate_on_submit():
-        unit = units.resolve_choice(form.unit_id.data, form.unit_query.data)
+        unit = _unit_choice(form)
         try:
             user = services.register(services.Registration(
                 full_name=form.full_name.data, birth_date=form.birth_date.data, gender=form.gender.data,
@@ -67,7 +94,7 @@ def register():
             return redirect(url_for("main.home"))
     elif request.method == "POST":
         status = 422
-    chosen = units.resolve_choice(form.unit_id.data, None) if form.unit_id.data else None
+    chosen = units.resolve_choice(_unit_id(form), None) if _unit_id(form) else None
     return render_template("accounts/register.html", form=form, chosen=chosen), status
 
 
@@ -137,7 +164,7 @@ def admin_users():
     return render_template("accounts/admin_users.html", users=services.search_users(query), query=query)
 
 
-@bp.route("/quan-tri/tai-khoan/<int:user_id>", methods=["GET", "POST"])
+@bp.route(f"/quan-tri/tai-khoan/<int(max={_MAX_ID}):user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def admin_user(user_id: int):
     user = services.get_user(user_id)
@@ -146,7 +173,7 @@ def admin_user(user_id: int):
         form.unit_id.data, form.unit_query.data = str(user.managed_unit.id), user.managed_unit.name
     status = 200
     if form.validate_on_submit():
-        unit = units.resolve_choice(form.unit_id.data, form.unit_query.data)
+        unit = _unit_choice(form)
         try:
             services.set_role(user, form.role.data, unit)
         except DomainError as error:
@@ -157,4 +184,6 @@ def admin_user(user_id: int):
             db.session.commit()
             flash(f"Đã cập nhật vai trò của {user.full_name}.", "success")
             return redirect(url_for("accounts.admin_user", user_id=user.id))
+    elif request.method == "POST":
+        status = 422
     return render_template("accounts/admin_user.html", user=user, form=form), status

@@ -7,7 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from quiz.cli import unit_of_work
-from quiz.errors import DomainError
+from quiz.errors import DomainError, InvalidFile
 
 
 @click.group("banks")
@@ -47,20 +47,14 @@ def banks_import(file: Path, bank_name, topic, year, issuer, fmt, dry_run):
     if dry_run:
         db.session.rollback()
         if report.errors:
-            raise_invalid(report)
+            raise InvalidFile(report.errors)
         click.echo(f"Tệp hợp lệ (chạy thử, chưa ghi): {len(report.questions)} câu hỏi, "
                    f"{len(report.warnings)} lưu ý, {len(report.skipped)} câu bỏ qua.")
         return
     with click.progressbar(length=max(len(report.questions), 1), label="Ghi câu hỏi") as bar:
-        summary = services.import_file(bank, file.name, data, now=utcnow(), fmt=fmt,
-                                       progress=lambda done, total: bar.update(done - bar.pos))
+        summary = services.import_checked(bank, report, now=utcnow(),
+                                          progress=lambda done, total: bar.update(done - bar.pos))
     click.echo(f"{summary.message()} Ngân hàng “{bank.name}”.")
-
-
-def raise_invalid(report):
-    from quiz.errors import InvalidFile
-
-    raise InvalidFile(report.errors)
 
 
 @banks_group.command("export")
@@ -91,3 +85,50 @@ def banks_list():
     for bank, active, retired in services.banks_with_counts():
         topic = f" — {bank.topic.year}: {bank.topic.issuer}" if bank.topic else ""
         click.echo(f"{bank.name}: {active} câu đang dùng, {retired} đã ngừng{topic}")
+
+
+@banks_group.command("check")
+@click.argument("name")
+@with_appcontext
+@unit_of_work
+def banks_check(name):
+    """Kiểm tra ngân hàng NAME: đáp án, phương án dài nhất, câu gần trùng, nguồn, độ dài."""
+    from quiz.banks import services
+    from quiz.banks.report import check_bank
+
+    bank = services.bank_by_name(name)
+    if bank is None:
+        raise DomainError(f"Không có ngân hàng “{name}”.")
+    for line in report_lines(check_bank(bank)):
+        click.echo(line)
+
+
+SHOWN = 20  # questions or pairs listed per finding on the terminal
+
+
+def report_lines(report) -> list[str]:
+    """The check report as the terminal shows it, in Vietnamese."""
+    from quiz.banks.models import DIFFICULTIES
+    from quiz.banks.report import ERROR, percent
+
+    lines = [f"Kiểm tra ngân hàng “{report.bank_name}”: {report.total} câu đang dùng."]
+    if report.total:
+        lines.append("Đáp án đúng: " + " · ".join(f"{s.letter} {s.count} ({percent(s.share)})"
+                                                   for s in report.answers))
+        lines.append(f"Phương án dài nhất là đáp án đúng: {report.longest_correct} câu "
+                     f"({percent(report.longest_correct_share)}).")
+        lines.append("Mức độ: " + " · ".join(f"{DIFFICULTIES[code]} {count}"
+                                              for code, count in report.difficulty.items()))
+    findings = report.findings
+    if not findings:
+        lines.append("Không có gì cần sửa.")
+    else:
+        lines.append(f"{len(report.errors)} lỗi, {len(report.warnings)} lưu ý:")
+    for finding in findings:
+        lines.append(f"[{'Lỗi' if finding.severity == ERROR else 'Lưu ý'}] {finding.message}")
+        items = [f"{p.first} ↔ {p.second} (giống {percent(p.similarity)})" for p in finding.pairs]
+        items += [str(ref) for ref in finding.questions]
+        lines += [f"  - {item}" for item in items[:SHOWN]]
+        if len(items) > SHOWN:
+            lines.append(f"  … và {len(items) - SHOWN} mục khác.")
+    return lines

@@ -44,6 +44,36 @@ def topics() -> list[Topic]:
     return list(db.session.scalars(select(Topic).order_by(Topic.year.desc(), Topic.title)))
 
 
+def get_topic(topic_id: int) -> Topic:
+    found = db.session.get(Topic, topic_id)
+    if found is None:
+        raise NotFound("Không tìm thấy chuyên đề.")
+    return found
+
+
+def topics_with_counts() -> list[tuple[Topic, int]]:
+    """Every topic with the number of banks on it."""
+    stmt = (select(Topic, func.count(QuestionBank.id)).outerjoin(QuestionBank, QuestionBank.topic_id == Topic.id)
+            .group_by(Topic.id).order_by(Topic.year.desc(), Topic.title))
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def update_topic(found: Topic, year: int | None, title: str, issuer: str = "") -> None:
+    """Change a topic's year, title or issuer; another topic may not have the same three."""
+    title, issuer = clean(title), clean(issuer)
+    if not title:
+        raise DomainError("Vui lòng nhập tên chuyên đề.", field="title")
+    if year is None or not 2000 <= year <= 2100:
+        raise DomainError("Năm của chuyên đề không hợp lệ.", field="year")
+    if len(issuer) > 255:
+        raise DomainError("Tên cơ quan ban hành dài tối đa 255 ký tự.", field="issuer")
+    other = db.session.scalars(select(Topic).where(
+        Topic.year == year, Topic.title == title, Topic.issuer == issuer, Topic.id != found.id)).first()
+    if other is not None:
+        raise Conflict("Đã có một chuyên đề cùng năm, tên và cơ quan ban hành.", field="title")
+    found.year, found.title, found.issuer = year, title, issuer
+
+
 def create_bank(name: str, topic: Topic | None = None, description: str = "") -> QuestionBank:
     name = clean(name)
     if not name:
@@ -56,6 +86,22 @@ def create_bank(name: str, topic: Topic | None = None, description: str = "") ->
     db.session.add(bank)
     db.session.flush()
     return bank
+
+
+def create_bank_with_topic(name: str, description: str = "", *, topic_id: int | None = None,
+                           new_topic: bool = False, year: int | None = None, title: str = "",
+                           issuer: str = "") -> QuestionBank:
+    """A new bank on an existing topic (``topic_id``), on a new one (``new_topic``: year,
+    title, issuer; an identical topic is reused) or on none."""
+    if new_topic:
+        if year is None:
+            raise DomainError("Vui lòng nhập năm của chuyên đề.", field="year")
+        if len(clean(issuer)) > 255:
+            raise DomainError("Tên cơ quan ban hành dài tối đa 255 ký tự.", field="issuer")
+        chosen = topic(year, title, issuer)
+    else:
+        chosen = get_topic(topic_id) if topic_id is not None else None
+    return create_bank(name, chosen, description)
 
 
 def bank_by_name(name: str) -> QuestionBank | None:
@@ -75,7 +121,7 @@ def banks_with_counts() -> list[tuple[QuestionBank, int, int]]:
     retired = func.count(Question.id).filter(Question.retired_at.is_not(None))
     stmt = (select(QuestionBank, active, retired).outerjoin(Question, Question.bank_id == QuestionBank.id)
             .group_by(QuestionBank.id).order_by(QuestionBank.name))
-    return list(db.session.execute(stmt).tuples())
+    return [tuple(row) for row in db.session.execute(stmt)]
 
 
 # Import -----------------------------------------------------------------------------------
@@ -95,14 +141,57 @@ class ImportSummary:
 
 def preview(bank: QuestionBank | None, filename: str, data: bytes, fmt: str | None = None) -> validation.Report:
     """Read and check a whole file against the bank; writes nothing."""
+    return inspect(bank, filename, data, fmt).report
+
+
+@dataclass
+class PreviewRow:
+    """A question as read from the file, with the problems found on its row."""
+
+    question: ParsedQuestion
+    errors: list[str]
+    warnings: list[str]
+
+
+@dataclass
+class Inspection:
+    """A file read and checked, nothing written: what was read and what is wrong with it."""
+
+    parsed: formats.Parsed
+    report: validation.Report
+
+    @property
+    def can_import(self) -> bool:
+        return not self.report.errors and bool(self.report.questions)
+
+    def rows(self, limit: int | None = None) -> list[PreviewRow]:
+        """The first ``limit`` questions read, each with its errors and warnings."""
+        found: dict[tuple, tuple[list[str], list[str]]] = {}
+        for kind, problems in ((0, self.report.errors), (1, self.report.warnings)):
+            for problem in problems:
+                if problem.row is not None:
+                    found.setdefault((problem.sheet, problem.row), ([], []))[kind].append(problem.message)
+        return [PreviewRow(q, *found.get((q.sheet, q.row), ([], [])))
+                for q in self.parsed.questions[:limit]]
+
+
+def inspect(bank: QuestionBank | None, filename: str, data: bytes, fmt: str | None = None) -> Inspection:
+    """Read and check a whole file against the bank, keeping every question read (those
+    with errors too) for the organiser's preview; writes nothing."""
     parsed = formats.parse(filename, data, fmt)
-    return validation.check(parsed, bank.id if bank else None)
+    return Inspection(parsed, validation.check(parsed, bank.id if bank else None))
 
 
 def import_file(bank: QuestionBank, filename: str, data: bytes, *, now: datetime,
                 fmt: str | None = None, progress: Callable[[int, int], None] | None = None) -> ImportSummary:
     """Check the whole file, then write every question, or nothing if any error."""
-    report = preview(bank, filename, data, fmt)
+    return import_checked(bank, preview(bank, filename, data, fmt), now=now, progress=progress)
+
+
+def import_checked(bank: QuestionBank, report: validation.Report, *, now: datetime,
+                   progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+    """Write a file already checked by ``preview`` (so it is not read twice): every
+    question, or nothing if it has any error."""
     if report.errors:
         raise InvalidFile(report.errors)
     if not report.questions:
@@ -113,17 +202,20 @@ def import_file(bank: QuestionBank, filename: str, data: bytes, *, now: datetime
 
 def write(bank: QuestionBank, checked: list[validation.Checked], *, now: datetime,
           progress: Callable[[int, int], None] | None = None, batch: int = 2000) -> None:
-    """Insert checked questions and their options, in batches of two statements each."""
+    """Insert checked questions and their options, in batches of three statements: the
+    questions, their new ids (by dedup key, unique in a bank), the options."""
     for start in range(0, len(checked), batch):
         chunk = checked[start:start + batch]
-        rows = [{"bank_id": bank.id, "text": c.parsed.text, "dedup_key": c.dedup_key,
-                 "search_key": fold(c.parsed.text), "difficulty": c.difficulty, "tags": "; ".join(c.parsed.tags),
-                 "source": c.parsed.source, "explanation": c.parsed.explanation, "created_at": now}
-                for c in chunk]
-        ids = db.session.scalars(insert(Question).returning(Question.id, sort_by_parameter_order=True), rows).all()
-        options = [{"question_id": qid, "position": pos, "text": text, "is_correct": pos == c.parsed.correct}
-                   for qid, c in zip(ids, chunk) for pos, text in enumerate(c.parsed.options)]
-        db.session.execute(insert(QuestionOption), options)
+        db.session.execute(insert(Question.__table__), [
+            {"bank_id": bank.id, "text": c.parsed.text, "dedup_key": c.dedup_key, "search_key": fold(c.parsed.text),
+             "difficulty": c.difficulty, "tags": "; ".join(c.parsed.tags), "source": c.parsed.source,
+             "explanation": c.parsed.explanation, "created_at": now}
+            for c in chunk])
+        ids = dict(db.session.execute(select(Question.dedup_key, Question.id).where(
+            Question.bank_id == bank.id, Question.dedup_key.in_([c.dedup_key for c in chunk]))).all())
+        db.session.execute(insert(QuestionOption.__table__), [
+            {"question_id": ids[c.dedup_key], "position": pos, "text": text, "is_correct": pos == c.parsed.correct}
+            for c in chunk for pos, text in enumerate(c.parsed.options)])
         if progress:
             progress(start + len(chunk), len(checked))
 

@@ -6,6 +6,7 @@ confirms. Every finding names its sheet and row (or line), in Vietnamese.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -37,6 +38,17 @@ def difficulty_code(raw: str) -> str | None:
 
 def dedup_key(text: str) -> str:
     return hashlib.sha256(match_key(text).encode()).hexdigest()
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def loose_key(text: str) -> str:
+    """The text with every accent and tone, case, spacing and punctuation dropped: two
+    questions with the same loose key differ only in their accents (``Hồ Chí Minh sinh năm
+    nào?`` / ``Ho Chi Minh sinh nam nao``). Coarser than ``match_key``: equal match keys
+    give equal loose keys."""
+    return _NOT_WORD.sub(" ", fold(text)).strip()
 
 
 @dataclass
@@ -77,7 +89,7 @@ def check(parsed: Parsed, bank_id: int | None) -> Report:
         for text, key in db.session.execute(
                 select(Question.text, Question.dedup_key).where(Question.bank_id == bank_id)):
             existing[key] = text
-            loose_existing.setdefault(fold(match_key(text)), text)
+            loose_existing.setdefault(loose_key(text), text)
     seen: dict[str, ParsedQuestion] = {}
     loose_seen: dict[str, ParsedQuestion] = {}
     for q in parsed.questions:
@@ -91,10 +103,10 @@ def check(parsed: Parsed, bank_id: int | None) -> Report:
         if errors:
             continue
         seen[key] = q
-        loose = fold(match_key(q.text))
+        loose = loose_key(q.text)
         if loose in loose_seen:
             report.warnings.append(_problem(q, f"Gần trùng với câu ở {_where(loose_seen[loose])} "
-                                               "(chỉ khác dấu).") )
+                                               "(chỉ khác dấu)."))
         elif loose in loose_existing:
             report.warnings.append(_problem(q, "Gần trùng với câu đã có trong ngân hàng: "
                                                f"“{loose_existing[loose][:80]}” (chỉ khác dấu)."))
@@ -123,11 +135,8 @@ def _check_one(q: ParsedQuestion) -> list[str]:
             errors.append(f"Phương án {letter} để trống nhưng có phương án sau nó.")
         elif len(option) > MAX_OPTION:
             errors.append(f"Phương án {letter} dài quá {MAX_OPTION} ký tự.")
-    keys = [match_key(o) for o in q.options if o]
-    for i, key in enumerate(keys):
-        if key in keys[:i]:
-            first = keys.index(key)
-            errors.append(f"Hai phương án {LETTERS[first]} và {LETTERS[i]} giống nhau.")
+    errors += [f"Hai phương án {LETTERS[first]} và {LETTERS[later]} giống nhau."
+               for first, later in _same_options(q.options[:len(LETTERS)])]
     if q.correct is None:
         errors.append(f"Đáp án “{q.answer}” không hợp lệ: cần một chữ cái A–{LETTERS[max(len(q.options), 2) - 1]}."
                       if q.answer else "Thiếu đáp án.")
@@ -140,3 +149,20 @@ def _check_one(q: ParsedQuestion) -> list[str]:
     if len("; ".join(q.tags)) > MAX_TAGS:
         errors.append(f"Chủ đề dài quá {MAX_TAGS} ký tự.")
     return errors
+
+
+def _same_options(options: list[str]) -> list[tuple[int, int]]:
+    """Pairs of positions (first, later) of options that are the same once normalised
+    (``match_key``). Most questions have none, which the cheaper, coarser loose key shows."""
+    filled = [(i, option) for i, option in enumerate(options) if option]
+    if len({loose_key(option) for _, option in filled}) == len(filled):
+        return []
+    first_with: dict[str, int] = {}
+    pairs = []
+    for i, option in filled:
+        key = match_key(option)
+        if key in first_with:
+            pairs.append((first_with[key], i))
+        elif key:
+            first_with[key] = i
+    return pairs

@@ -2,7 +2,8 @@
 
 The whole file is checked first (unknown parent, duplicate code, a cycle, empty name, bad
 headcount ...). A file with any problem writes nothing and every problem is reported by
-row. A code already in the tree updates that unit (its name, kind, headcount, parent).
+row. A code already in the tree updates that unit (its name, kind, headcount, parent); a
+column the file does not have (only code and name are required) leaves that field as it is.
 """
 from __future__ import annotations
 
@@ -28,16 +29,20 @@ COLUMNS = {
                   "quan so", "headcount"],
 }
 _THOUSANDS = re.compile(r"\d{1,3}(?:[.,\s]\d{3})+")
+MAX_HEADCOUNT = 2_147_483_647  # the database column is a 32-bit integer
 
 
 @dataclass
 class UnitRow:
+    """One unit of the file. ``parent`` "" makes a root; ``parent``, ``kind`` or ``headcount``
+    None (the file has no such column) keeps what a unit already in the tree has."""
+
     row: int
     code: str
     name: str
-    parent: str
-    kind: str
-    headcount: int
+    parent: str | None
+    kind: str | None
+    headcount: int | None
 
 
 @dataclass
@@ -79,8 +84,11 @@ def _parse(number: int, values: list, columns: dict[str, int], problems: list[Pr
     def get(name):
         return clean(cell(values, columns.get(name)))
 
+    def optional(name):
+        return get(name) if name in columns else None
+
     ok = True
-    code, name, parent, kind = get("code"), get("name"), get("parent"), get("kind")
+    code, name, parent, kind = get("code"), get("name"), optional("parent"), optional("kind")
     if not code:
         problems.append(Problem(number, "Thiếu mã đơn vị.", sheet))
         ok = False
@@ -93,14 +101,19 @@ def _parse(number: int, values: list, columns: dict[str, int], problems: list[Pr
     elif len(name) > 255:
         problems.append(Problem(number, "Tên đơn vị dài quá 255 ký tự.", sheet))
         ok = False
-    if len(kind) > 100:
+    if kind is not None and len(kind) > 100:
         problems.append(Problem(number, "Loại đơn vị dài quá 100 ký tự.", sheet))
         ok = False
-    headcount = _headcount(cell(values, columns.get("headcount")))
-    if headcount is None:
-        problems.append(Problem(number, f"Số người “{get('headcount')}” không hợp lệ: "
-                                        "cần một số nguyên không âm.", sheet))
-        ok = False
+    headcount = None
+    if "headcount" in columns:
+        headcount = _headcount(cell(values, columns["headcount"]))
+        if headcount is None:
+            problems.append(Problem(number, f"Số người “{get('headcount')}” không hợp lệ: "
+                                            "cần một số nguyên không âm.", sheet))
+            ok = False
+        elif headcount > MAX_HEADCOUNT:
+            problems.append(Problem(number, f"Số người “{get('headcount')}” quá lớn.", sheet))
+            ok = False
     return UnitRow(number, code, name, parent, kind, headcount) if ok else None
 
 
@@ -112,7 +125,7 @@ def _headcount(raw) -> int | None:
     if isinstance(raw, (int, float)):
         return int(raw) if float(raw).is_integer() and raw >= 0 else None
     text = clean(raw)
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # not "²" or "½", which isdigit() also accepts
         return int(text)
     if _THOUSANDS.fullmatch(text):
         return int(re.sub(r"\D", "", text))
@@ -134,7 +147,8 @@ def check(rows: list[UnitRow], sheet: str | None = None) -> list[Problem]:
     existing_codes = dict(db.session.execute(select(Unit.id, Unit.code)).all())
     parent_of = {code: existing_codes.get(pid) for code, pid in existing.items()}
     for row in rows:
-        parent_of[row.code] = row.parent or None
+        if row.parent is not None or row.code not in parent_of:  # None: keeps its parent
+            parent_of[row.code] = row.parent or None
     for row in rows:
         if row.parent and row.parent not in parent_of:
             problems.append(Problem(row.row, f"Mã đơn vị cấp trên “{row.parent}” không có trong tệp "
@@ -173,11 +187,15 @@ def _write(rows: list[UnitRow]) -> ImportResult:
     units = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.code.in_([r.code for r in rows])))}
     created, changed = set(), set()
     for row in rows:
-        values = {"name": row.name, "kind": row.kind, "headcount": row.headcount,
-                  "search_key": fold(f"{row.name} {row.code}")}
+        values = {"name": row.name, "search_key": fold(f"{row.name} {row.code}")}
+        if row.kind is not None:
+            values["kind"] = row.kind
+        if row.headcount is not None:
+            values["headcount"] = row.headcount
         unit = units.get(row.code)
         if unit is None:
-            units[row.code] = Unit(code=row.code, path=f"~{row.code}", depth=0, **values)
+            units[row.code] = Unit(code=row.code, path=f"~{row.code}", depth=0,
+                                   **{"kind": "", "headcount": 0, **values})
             db.session.add(units[row.code])
             created.add(row.code)
         elif any(getattr(unit, key) != value for key, value in values.items()):
@@ -189,6 +207,8 @@ def _write(rows: list[UnitRow]) -> ImportResult:
     parents = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.code.in_(outside)))}
     parents.update(units)
     for row in rows:
+        if row.parent is None:  # no parent column: a new unit stays a root, others stay put
+            continue
         unit = units[row.code]
         parent_id = parents[row.parent].id if row.parent else None
         if unit.parent_id != parent_id:

@@ -72,7 +72,8 @@ def children(parent: Unit | None) -> list[tuple[Unit, int]]:
     child = aliased(Unit)
     count = select(func.count()).where(child.parent_id == Unit.id).correlate(Unit).scalar_subquery()
     condition = Unit.parent_id.is_(None) if parent is None else Unit.parent_id == parent.id
-    return list(db.session.execute(select(Unit, count).where(condition).order_by(Unit.name)).tuples())
+    rows = db.session.execute(select(Unit, count).where(condition).order_by(Unit.name))
+    return [(unit, below) for unit, below in rows]
 
 
 def subtree_size(unit: Unit) -> int:

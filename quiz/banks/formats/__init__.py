@@ -6,6 +6,7 @@ and the questions it skipped because the platform has no such type (reported, no
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Callable
@@ -51,6 +52,10 @@ def register(name: str):
     return decorator
 
 
+_AIKEN_ANSWER = re.compile(r"(?:^|[\r\n])[ \t]*ANSWER[ \t]*:", re.IGNORECASE)
+_GIFT_BRACE = re.compile(r"(?<!\\)\{")
+
+
 def detect(filename: str, data: bytes) -> str:
     """Which format a file is in: by extension, and for text files by their content."""
     suffix = PurePath(filename or "").suffix.lower()
@@ -58,14 +63,18 @@ def detect(filename: str, data: bytes) -> str:
         return "template"
     if suffix == ".gift":
         return "gift"
-    if suffix in (".txt", ".aiken", ""):
+    if suffix == ".aiken":
+        return "aiken"
+    if suffix in (".txt", ""):
         text = data[:200_000].decode("utf-8", errors="replace")
-        if "ANSWER:" in text.upper() and "{" not in text:
+        # Aiken: one “ANSWER:” line per question. GIFT: one “{ … }” per question. An Aiken
+        # file may hold braces in its texts (“tập hợp {1; 2}”), so count rather than look.
+        answers = len(_AIKEN_ANSWER.findall(text))
+        braces = len(_GIFT_BRACE.findall(text))
+        if answers and answers >= braces:
             return "aiken"
-        if "{" in text and "}" in text:
+        if braces and "}" in text:
             return "gift"
-        if "ANSWER:" in text.upper():
-            return "aiken"
     raise InvalidFile([Problem(None, "Không nhận ra định dạng tệp. Hãy dùng mẫu Excel (.xlsx), CSV, "
                                      "hoặc tệp văn bản Aiken/GIFT (.txt).")])
 

@@ -5,6 +5,7 @@ STT | Câu hỏi | Phương án A … Phương án F (2–6 used) | Đáp án (a
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 
 from quiz.banks.formats import LETTERS, Parsed, ParsedQuestion, register
 from quiz.tables import cell, clean, map_columns, read_tables
@@ -25,6 +26,16 @@ COLUMNS = {
 }
 
 
+def cell_text(value: object) -> str:
+    """A cell as text. A cell Excel turned into a date (an option typed ``12/4/2022``)
+    reads back as dd/mm/yyyy, not as ``2022-04-12 00:00:00``."""
+    if isinstance(value, datetime) and (value.hour, value.minute, value.second) != (0, 0, 0):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return clean(value)
+
+
 def split_tags(raw: str) -> list[str]:
     return [tag for tag in (clean(part) for part in raw.replace(",", ";").split(";")) if tag]
 
@@ -36,7 +47,7 @@ def parse_template(filename: str, data: bytes) -> Parsed:
         columns = map_columns(table, COLUMNS, required={"text", "option0", "option1", "answer"})
         for number, values in table.rows:
             def get(name):
-                return clean(cell(values, columns.get(name)))
+                return cell_text(cell(values, columns.get(name)))
 
             options = [get(f"option{i}") for i in range(len(LETTERS))]
             while options and not options[-1]:
@@ -82,3 +93,30 @@ def write_xlsx(questions, title: str = "Câu hỏi") -> bytes:
         sheet.write_row(r, 0, row)
     book.close()
     return buffer.getvalue()
+
+
+#: Two filled-in rows for the downloadable template (sourced from the shipped seeds).
+EXAMPLES = [
+    {"text": "Chỉ thị số 05-CT/TW của Bộ Chính trị về đẩy mạnh học tập và làm theo tư tưởng, đạo đức, "
+             "phong cách Hồ Chí Minh được ban hành ngày nào?",
+     "options": ["19/5/2016", "15/10/2016", "18/5/2021", "15/5/2016"], "correct": 3, "difficulty": "de",
+     "tags": "Chỉ thị 05-CT/TW", "source": "Chỉ thị số 05-CT/TW ngày 15/5/2016 của Bộ Chính trị",
+     "explanation": "Chỉ thị số 05-CT/TW được Bộ Chính trị ban hành ngày 15/5/2016."},
+    {"text": "Kết luận số 01-KL/TW ngày 18/5/2021 của Bộ Chính trị là về việc gì?",
+     "options": ["Tiếp tục thực hiện Chỉ thị số 05-CT/TW", "Tổng kết Nghị quyết Trung ương 4 khóa XII",
+                 "Ban hành Quy định về nêu gương"], "correct": 0, "difficulty": "trung_binh",
+     "tags": "Kết luận 01-KL/TW; Chỉ thị 05-CT/TW",
+     "source": "Kết luận số 01-KL/TW, ngày 18/5/2021 của Bộ Chính trị về tiếp tục thực hiện Chỉ thị số 05-CT/TW",
+     "explanation": "Có thể dùng từ 2 đến 6 phương án (A–F); cột Đáp án ghi một chữ cái."},
+]
+
+
+def example_xlsx() -> bytes:
+    """The empty template with the two example rows, for organisers to fill in."""
+    from types import SimpleNamespace
+
+    questions = [SimpleNamespace(**{k: v for k, v in example.items() if k not in ("options", "correct")},
+                                 options=[SimpleNamespace(position=i, text=text, is_correct=i == example["correct"])
+                                          for i, text in enumerate(example["options"])])
+                 for example in EXAMPLES]
+    return write_xlsx(questions, title="Mẫu câu hỏi")

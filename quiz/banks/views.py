@@ -1,0 +1,349 @@
+"""The organiser's question bank pages: banks, topics, import with preview, browse, edit."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from quiz.accounts.access import roles_required
+from quiz.accounts.models import Role
+from quiz.banks import services
+from quiz.banks.formats.template import example_xlsx, write_xlsx
+from quiz.banks.forms import (NEW_TOPIC, NO_TOPIC, ActionForm, BankForm, ConfirmForm, QuestionForm, TopicForm,
+                              UploadForm)
+from quiz.banks.models import DIFFICULTIES
+from quiz.db import utcnow
+from quiz.errors import DomainError, InvalidFile
+from quiz.extensions import db
+from quiz.text import fold
+
+bp = Blueprint("banks", __name__, url_prefix="/quan-tri")
+
+ORGANISERS = (Role.ADMIN, Role.ORGANISER)
+_MAX_ID = 2**31 - 1        # the largest id a row can have (PostgreSQL integer)
+PREVIEW_LIMIT = 200        # questions shown on the preview page (every problem is listed)
+MAX_PAGE = 100_000
+ID = f"int(max={_MAX_ID})"
+
+
+def _attach(form, error: DomainError) -> None:
+    """Show a service's refusal beside the field it concerns (or above the form)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+# Banks and topics --------------------------------------------------------------------------
+
+@bp.route("/ngan-hang", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def index():
+    form = BankForm()
+    form.set_topics(services.topics())
+    status = 200
+    if form.validate_on_submit():
+        choice = form.topic.data
+        try:
+            bank = services.create_bank_with_topic(
+                form.name.data, form.description.data,
+                topic_id=int(choice) if choice not in (NO_TOPIC, NEW_TOPIC) else None,
+                new_topic=choice == NEW_TOPIC, year=form.year.data, title=form.title.data or "",
+                issuer=form.issuer.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            _attach(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(f"Đã tạo ngân hàng “{bank.name}”. Hãy nhập câu hỏi cho ngân hàng.", "success")
+            return redirect(url_for("banks.upload", bank_id=bank.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("banks/index.html", banks=services.banks_with_counts(), form=form), status
+
+
+@bp.route("/chuyen-de", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def topics():
+    form = TopicForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            found = services.topic(form.year.data, form.title.data, form.issuer.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            _attach(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(f"Đã lưu chuyên đề “{found.title}” ({found.year}).", "success")
+            return redirect(url_for("banks.topics"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("banks/topics.html", topics=services.topics_with_counts(), form=form), status
+
+
+@bp.route(f"/chuyen-de/<{ID}:topic_id>", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def edit_topic(topic_id: int):
+    topic = services.get_topic(topic_id)
+    form = TopicForm(obj=None if request.method == "POST" else topic)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_topic(topic, form.year.data, form.title.data, form.issuer.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            _attach(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash("Đã cập nhật chuyên đề.", "success")
+            return redirect(url_for("banks.topics"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("banks/topic_edit.html", topic=topic, form=form), status
+
+
+# Import: upload → preview → confirm ------------------------------------------------------
+
+@dataclass
+class Upload:
+    """An uploaded file kept on the server between its preview and the organiser's confirm."""
+
+    token: str
+    bank_id: int
+    user_id: int
+    filename: str
+    format: str
+    data: bytes
+
+
+class UploadStore:
+    """Files under ``instance/uploads``: ``<token>`` holds the bytes, ``<token>.json`` the
+    bank, the uploader, the file name and format. A file older than ``TTL`` is gone."""
+
+    TTL = 2 * 3600
+    TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    @classmethod
+    def current(cls) -> UploadStore:
+        return cls(Path(current_app.instance_path) / "uploads")
+
+    def save(self, bank_id: int, user_id: int, filename: str, fmt: str, data: bytes) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.purge()
+        token = secrets.token_urlsafe(24)
+        meta = {"bank_id": bank_id, "user_id": user_id, "filename": filename[:255], "format": fmt}
+        (self.folder / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
+        (self.folder / token).write_bytes(data)
+        return token
+
+    def claim(self, token: str, bank_id: int, user_id: int) -> Upload | None:
+        """Take the upload out of the store (one confirm wins if two race), or None when the
+        token is unknown, expired, or belongs to another bank or person."""
+        if not self.TOKEN.fullmatch(token or ""):
+            return None
+        data_path, meta_path = self.folder / token, self.folder / f"{token}.json"
+        claimed = self.folder / f"{token}.claimed-{secrets.token_hex(4)}"
+        try:
+            if time.time() - data_path.stat().st_mtime > self.TTL:
+                self.discard(token)
+                return None
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta["bank_id"] != bank_id or meta["user_id"] != user_id:
+                return None
+            os.rename(data_path, claimed)
+        except (OSError, ValueError, KeyError):
+            return None
+        try:
+            return Upload(token, bank_id, user_id, meta["filename"], meta["format"], claimed.read_bytes())
+        finally:
+            claimed.unlink(missing_ok=True)
+            meta_path.unlink(missing_ok=True)
+
+    def discard(self, token: str) -> None:
+        for path in (self.folder / token, self.folder / f"{token}.json"):
+            path.unlink(missing_ok=True)
+
+    def purge(self) -> None:
+        """Remove every upload past its time (nobody confirmed it)."""
+        limit = time.time() - self.TTL
+        for path in self.folder.iterdir():
+            try:
+                if path.stat().st_mtime < limit:
+                    path.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+
+@bp.get(f"/ngan-hang/<{ID}:bank_id>/nhap")
+@roles_required(*ORGANISERS)
+def upload(bank_id: int):
+    bank = services.get_bank(bank_id)
+    return render_template("banks/upload.html", bank=bank, form=UploadForm(), problems=None)
+
+
+@bp.post(f"/ngan-hang/<{ID}:bank_id>/nhap")
+@roles_required(*ORGANISERS)
+def preview(bank_id: int):
+    bank = services.get_bank(bank_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render_template("banks/upload.html", bank=bank, form=form, problems=None), 422
+    upload, fmt = form.file.data, form.format.data or None
+    filename, data = upload.filename or "", upload.read()
+    try:
+        inspection = services.inspect(bank, filename, data, fmt)
+    except InvalidFile as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_template("banks/upload.html", bank=bank, form=form, problems=error.problems), 422
+    db.session.rollback()  # a preview writes nothing
+    token = None
+    if inspection.can_import:
+        token = UploadStore.current().save(bank.id, current_user.id, filename, fmt or "", data)
+    return render_template(
+        "banks/preview.html", bank=bank, filename=filename, inspection=inspection, report=inspection.report,
+        rows=inspection.rows(PREVIEW_LIMIT), limit=PREVIEW_LIMIT, confirm=ConfirmForm(formdata=None, token=token),
+        form=UploadForm(formdata=None), difficulties=DIFFICULTIES), 200 if inspection.can_import else 422
+
+
+@bp.post(f"/ngan-hang/<{ID}:bank_id>/nhap/xac-nhan")
+@roles_required(*ORGANISERS)
+def confirm(bank_id: int):
+    bank = services.get_bank(bank_id)
+    form = ConfirmForm()
+    stored = UploadStore.current().claim(form.token.data, bank.id, current_user.id) \
+        if form.validate_on_submit() else None
+    if stored is None:
+        flash("Tệp đã tải lên không còn trên máy chủ (đã quá hạn, đã được nhập hoặc mã không đúng). "
+              "Vui lòng tải tệp lên lại.", "error")
+        return render_template("banks/upload.html", bank=bank, form=UploadForm(), problems=None), 410
+    try:
+        summary = services.import_file(bank, stored.filename, stored.data, now=utcnow(), fmt=stored.format or None)
+    except InvalidFile as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_template("banks/upload.html", bank=bank, form=UploadForm(), problems=error.problems), 422
+    db.session.commit()
+    flash(f"{summary.message()} Ngân hàng “{bank.name}”.", "success")
+    return redirect(url_for("banks.browse", bank_id=bank.id))
+
+
+# Downloads ---------------------------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/ngan-hang/tep-mau.xlsx")
+@roles_required(*ORGANISERS)
+def template_file():
+    return send_file(io.BytesIO(example_xlsx()), mimetype=XLSX, as_attachment=True,
+                     download_name="mau-ngan-hang-cau-hoi.xlsx")
+
+
+@bp.get(f"/ngan-hang/<{ID}:bank_id>/xuat.xlsx")
+@roles_required(*ORGANISERS)
+def export(bank_id: int):
+    bank = services.get_bank(bank_id)
+    data = write_xlsx(services.questions_of(bank))
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(bank.name)).strip("-")[:60] or str(bank.id)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"ngan-hang-{slug}.xlsx")
+
+
+# Browse, edit, retire ------------------------------------------------------------------------
+
+def _list_args(q: str | None, retired: str | None, page: str | int | None) -> dict:
+    """The browse page's query string, from request args or an action form."""
+    args = {}
+    if q:
+        args["q"] = q[:100]
+    if retired == "1":
+        args["da_ngung"] = "1"
+    page = int(page) if re.fullmatch(r"[0-9]{1,6}", str(page or "")) else 1
+    if page > 1:
+        args["trang"] = page
+    return args
+
+
+@bp.get(f"/ngan-hang/<{ID}:bank_id>")
+@roles_required(*ORGANISERS)
+def browse(bank_id: int):
+    bank = services.get_bank(bank_id)
+    args = _list_args(request.args.get("q"), request.args.get("da_ngung"), request.args.get("trang"))
+    query, retired, page = args.get("q", ""), "da_ngung" in args, min(args.get("trang", 1), MAX_PAGE)
+    questions, total = services.search(bank, query, retired=retired, page=page)
+    pages = max(1, -(-total // services.PAGE_SIZE))
+    return render_template("banks/browse.html", bank=bank, questions=questions, total=total, query=query,
+                           retired=retired, page=page, pages=pages, action=ActionForm(),
+                           difficulties=DIFFICULTIES, first=(page - 1) * services.PAGE_SIZE)
+
+
+@bp.route(f"/ngan-hang/<{ID}:bank_id>/cau-hoi/<{ID}:question_id>", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def edit_question(bank_id: int, question_id: int):
+    bank = services.get_bank(bank_id)
+    question = services.get_question(question_id, bank)
+    form = QuestionForm()
+    if request.method == "GET":
+        form.fill(question)
+    status, refusal = 200, None
+    if form.validate_on_submit():
+        edited = services.edited_from_form(
+            form.text.data, [f.data or "" for f in form.option_fields], form.answer.data, form.difficulty.data,
+            form.tags.data or "", form.source.data or "", form.explanation.data or "")
+        try:
+            services.update_question(question, edited, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            refusal, status = error.message, error.status
+        else:
+            db.session.commit()
+            flash("Đã lưu câu hỏi.", "success")
+            return redirect(url_for("banks.browse", bank_id=bank.id,
+                                    **_list_args(None, "1" if question.retired_at else None, None)))
+    elif request.method == "POST":
+        status = 422
+    return render_template("banks/question_edit.html", bank=bank, question=question, form=form,
+                           refusal=refusal), status
+
+
+def _question_action(bank_id: int, question_id: int, change, done: str):
+    """Retire or restore one question, then back to the list where the organiser was."""
+    bank = services.get_bank(bank_id)
+    question = services.get_question(question_id, bank)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("banks.browse", bank_id=bank.id))
+    change(question)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("banks.browse", bank_id=bank.id,
+                            **_list_args(form.q.data, form.retired.data, form.page.data)))
+
+
+@bp.post(f"/ngan-hang/<{ID}:bank_id>/cau-hoi/<{ID}:question_id>/ngung-dung")
+@roles_required(*ORGANISERS)
+def retire(bank_id: int, question_id: int):
+    return _question_action(bank_id, question_id, lambda q: services.retire(q, now=utcnow()),
+                            "Đã ngừng dùng câu hỏi; các lượt thi đã dùng nó vẫn giữ nguyên.")
+
+
+@bp.post(f"/ngan-hang/<{ID}:bank_id>/cau-hoi/<{ID}:question_id>/dung-lai")
+@roles_required(*ORGANISERS)
+def restore(bank_id: int, question_id: int):
+    return _question_action(bank_id, question_id, services.restore, "Đã dùng lại câu hỏi.")
