@@ -198,11 +198,13 @@ def make_user(app, make_unit):
     def make(phone: str | None = None, password: str = "matkhau123", role: str = "member",
              unit: str = "ROOT", managed: str | None = None, full_name: str = "Nguyễn Văn An", **fields):
         n = next(counter)
+        for code in (unit, managed):
+            if code:
+                with app.app_context():
+                    missing = by_code(code) is None
+                if missing:  # made in a context of its own: no write lock held here
+                    make_unit(code)
         with app.app_context():
-            if by_code(unit) is None:
-                make_unit(unit)
-            if managed and by_code(managed) is None:
-                make_unit(managed)
             user = services.register(services.Registration(
                 full_name=full_name, birth_date=fields.get("birth_date", date(1990, 1, 1)),
                 gender=fields.get("gender", "nam"), phone=phone or f"09{n:08d}",

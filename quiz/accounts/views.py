@@ -42,7 +42,6 @@ def _start_session(user) -> None:
 #: Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
 #: ``/\t/evil.example`` would reach ``//evil.example``, another site.
 _UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
-_MAX_ID = 2**31 - 1  # the largest id a row can have (PostgreSQL integer)
 
 
 def _safe_next(target: str | None) -> str:
@@ -55,18 +54,9 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
-def _unit_id(form) -> str | None:
-    """The hidden unit id a form sent, if it can be a row id at all: ``²`` or a
-    10,000-digit number would otherwise fail in ``int()`` or in the database."""
-    raw = (form.unit_id.data or "").strip()
-    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= _MAX_ID:
-        return raw
-    return None
-
-
 def _unit_choice(form) -> Unit | None:
     """The unit a form chose: by the search box's id, else by the code typed in."""
-    return units.resolve_choice(_unit_id(form), form.unit_query.data)
+    return units.resolve_choice(form.unit_id.data, form.unit_query.data)
 
 
 @bp.route("/dang-ky", methods=["GET", "POST"])
@@ -94,7 +84,7 @@ def register():
             return redirect(url_for("main.home"))
     elif request.method == "POST":
         status = 422
-    chosen = units.resolve_choice(_unit_id(form), None) if _unit_id(form) else None
+    chosen = units.resolve_choice(form.unit_id.data, None)
     return render_template("accounts/register.html", form=form, chosen=chosen), status
 
 
@@ -164,7 +154,7 @@ def admin_users():
     return render_template("accounts/admin_users.html", users=services.search_users(query), query=query)
 
 
-@bp.route(f"/quan-tri/tai-khoan/<int(max={_MAX_ID}):user_id>", methods=["GET", "POST"])
+@bp.route(f"/quan-tri/tai-khoan/<int(max={units.MAX_ID}):user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def admin_user(user_id: int):
     user = services.get_user(user_id)

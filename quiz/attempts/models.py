@@ -24,6 +24,8 @@ class Attempt(db.Model):
         Index("uq_attempts_one_open", "user_id", "contest_id", unique=True,
               sqlite_where=text("finished_at IS NULL"), postgresql_where=text("finished_at IS NULL")),
         Index("ix_attempts_round_id_user_id", "round_id", "user_id"),
+        ForeignKeyConstraint(["round_id", "contest_id"], ["rounds.id", "rounds.contest_id"],
+                             name="fk_attempts_round_contest", ondelete="RESTRICT"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +63,8 @@ class Answer(db.Model):
         ForeignKeyConstraint(["attempt_id", "question_id"],
                              ["attempt_questions.attempt_id", "attempt_questions.question_id"],
                              ondelete="CASCADE"),
+        ForeignKeyConstraint(["question_id", "option_id"], ["question_options.question_id", "question_options.id"],
+                             name="fk_answers_option_of_question", ondelete="RESTRICT"),
     )
 
     attempt_id: Mapped[int] = mapped_column(primary_key=True)

@@ -78,6 +78,7 @@ class QuestionOption(db.Model):
     __tablename__ = "question_options"
     __table_args__ = (
         UniqueConstraint("question_id", "position"),
+        UniqueConstraint("question_id", "id"),  # lets an answer refer to (its question, the option)
         CheckConstraint("position BETWEEN 0 AND 5", name="position_a_to_f"),
         CheckConstraint("length(text) > 0", name="text_present"),
         Index("uq_question_options_one_correct", "question_id", unique=True,

@@ -60,6 +60,7 @@ class Round(db.Model):
     __tablename__ = "rounds"
     __table_args__ = (
         UniqueConstraint("contest_id", "number"),
+        UniqueConstraint("id", "contest_id"),  # lets an attempt refer to (its round, that round's contest)
         CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
         CheckConstraint("published_at IS NULL OR frozen_at IS NOT NULL", name="published_only_when_frozen"),
     )

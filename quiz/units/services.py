@@ -20,8 +20,21 @@ def in_subtree(unit: Unit) -> ColumnElement[bool]:
     return and_(Unit.path >= unit.path, Unit.path < unit.subtree_upper)
 
 
-def get(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
+MAX_ID = 2**31 - 1  # the largest id a row can have (a PostgreSQL integer)
+
+
+def as_id(raw: object) -> int | None:
+    """A row id from user input, or None: ``²`` or a 10,000-digit number would otherwise
+    fail in ``int()`` or in the database."""
+    text = str(raw if raw is not None else "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
+def get(unit_id: object) -> Unit:
+    unit_id = as_id(unit_id)
+    unit = db.session.get(Unit, unit_id) if unit_id else None
     if unit is None:
         raise NotFound("Không tìm thấy đơn vị.")
     return unit
@@ -33,8 +46,9 @@ def by_code(code: str) -> Unit | None:
 
 def resolve_choice(unit_id: str | None, query: str | None) -> Unit | None:
     """The unit a form chose: its id (from the search box) or, typed by hand, its code."""
-    if unit_id and str(unit_id).isdigit():
-        unit = db.session.get(Unit, int(unit_id))
+    row_id = as_id(unit_id)
+    if row_id:
+        unit = db.session.get(Unit, row_id)
         if unit is not None:
             return unit
     if query:

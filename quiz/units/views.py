@@ -31,7 +31,7 @@ def search():
 @bp.get("/quan-tri/don-vi")
 @roles_required(Role.ADMIN, Role.ORGANISER)
 def tree():
-    parent_id = request.args.get("don_vi", type=int)
+    parent_id = request.args.get("don_vi")
     parent = services.get(parent_id) if parent_id else None
     return render_template(
         "units/tree.html", parent=parent, path=services.ancestry(parent) if parent else [],

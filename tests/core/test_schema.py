@@ -394,7 +394,7 @@ def test_user_in_a_missing_unit_is_refused(db, rows):
     ("option", {"question_id": 999999}, "fk_question_options_question_id_questions"),
     ("round", {"contest_id": 999999}, "fk_rounds_contest_id_contests"),
     ("attempt", {"user_id": 999999}, "fk_attempts_user_id_users"),
-    ("attempt", {"round_id": 999999}, "fk_attempts_round_id_rounds"),
+    ("attempt", {"round_id": 999999}, "fk_attempts_round_id_rounds|fk_attempts_round_contest"),
     ("draw_rule", {"bank_id": 999999}, "fk_draw_rules_bank_id_question_banks"),
 ])
 def test_foreign_keys_are_enforced(db, rows, factory, values, constraint):
@@ -405,7 +405,24 @@ def test_answer_with_a_missing_option_is_refused(db, rows):
     base = rows.base
     refused(db, Answer(attempt_id=base.attempt.id, question_id=base.question.id, option_id=999999,
                        saved_at=T0 + timedelta(hours=1)),
-            match=f"fk_answers_option_id_question_options|{SQLITE_FK}")
+            match=f"fk_answers_option_id_question_options|fk_answers_option_of_question|{SQLITE_FK}")
+
+
+def test_answer_with_another_questions_option_is_refused(db, rows):
+    base = rows.base
+    foreign = rows.add(QuestionOption(question_id=base.other_question.id, position=0, text="Khác",
+                                      is_correct=True))
+    refused(db, Answer(attempt_id=base.attempt.id, question_id=base.question.id, option_id=foreign.id,
+                       saved_at=T0 + timedelta(hours=1)),
+            match=f"fk_answers_option_of_question|{SQLITE_FK}")
+
+
+def test_attempt_in_a_round_of_another_contest_is_refused(db, rows):
+    contest = rows.add(rows.contest())
+    other_user = rows.add(rows.user())
+    refused(db, rows.attempt(number=1, user_id=other_user.id, contest_id=contest.id, round_id=rows.base.round.id,
+                             finished_at=None),
+            match=f"fk_attempts_round_contest|{SQLITE_FK}")
 
 
 def test_a_unit_with_members_cannot_be_deleted(db, rows):

@@ -223,3 +223,10 @@ def test_upload_needs_the_csrf_token(app, client, as_role):
                            content_type="multipart/form-data")
     assert response.status_code == 400
     assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("raw", ["9" * 25, "²", "-1", "abc", "0"])
+def test_tree_with_an_impossible_unit_id_is_404_not_500(client, make_user, auth, raw):
+    make_user(phone="0911000001", role="admin")
+    auth.login("0911000001")
+    assert client.get(f"/quan-tri/don-vi?don_vi={raw}").status_code == 404
