@@ -33,6 +33,9 @@ class Base(DeclarativeBase):
 BinaryString = String().with_variant(String(collation="C"), "postgresql")
 
 
+MAX_ID = 2**31 - 1  # the largest id a row can have (a PostgreSQL integer)
+
+
 def utcnow() -> datetime:
     """The server's clock, as naive UTC (how every timestamp is stored)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)

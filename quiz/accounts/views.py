@@ -12,24 +12,14 @@ from quiz.accounts import services
 from quiz.accounts.access import roles_required
 from quiz.accounts.forms import ChangePasswordForm, EmptyForm, LoginForm, RegistrationForm, RoleForm
 from quiz.accounts.models import Role
-from quiz.db import utcnow
+from quiz.db import MAX_ID, utcnow
 from quiz.errors import DomainError
-from quiz.extensions import db, limiter
+from quiz.extensions import limiter
 from quiz.units import services as units
 from quiz.units.models import Unit
+from quiz.web.forms import submit
 
 bp = Blueprint("accounts", __name__)
-
-
-def _attach(form, error: DomainError) -> None:
-    """Show a service's refusal beside the field it concerns (or above the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None and error.field == "unit":
-        field = form.unit_query
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _start_session(user) -> None:
@@ -65,27 +55,16 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
-    status = 200
-    if form.validate_on_submit():
-        unit = _unit_choice(form)
-        try:
-            user = services.register(services.Registration(
-                full_name=form.full_name.data, birth_date=form.birth_date.data, gender=form.gender.data,
-                phone=form.phone.data, cccd=form.cccd.data, email=form.email.data, unit=unit,
-                category=form.category.data, password=form.password.data), now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-            status = error.status
-        else:
-            db.session.commit()
-            _start_session(user)
-            flash("Đăng ký thành công. Chào mừng bạn!", "success")
-            return redirect(url_for("main.home"))
-    elif request.method == "POST":
-        status = 422
+    outcome = submit(form, lambda: services.register(services.Registration(
+        full_name=form.full_name.data, birth_date=form.birth_date.data, gender=form.gender.data,
+        phone=form.phone.data, cccd=form.cccd.data, email=form.email.data, unit=_unit_choice(form),
+        category=form.category.data, password=form.password.data), now=utcnow()))
+    if outcome.done:
+        _start_session(outcome.value)
+        flash("Đăng ký thành công. Chào mừng bạn!", "success")
+        return redirect(url_for("main.home"))
     chosen = units.resolve_choice(form.unit_id.data, None)
-    return render_template("accounts/register.html", form=form, chosen=chosen), status
+    return render_template("accounts/register.html", form=form, chosen=chosen), outcome.status
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])
@@ -129,22 +108,13 @@ def profile():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-            status = error.status
-        else:
-            db.session.commit()
-            _start_session(current_user._get_current_object())
-            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
-            return redirect(url_for("accounts.profile"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("accounts/change_password.html", form=form), status
+    user = current_user._get_current_object()
+    outcome = submit(form, lambda: services.change_password(user, form.current.data, form.password.data))
+    if outcome.done:
+        _start_session(user)
+        flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form), outcome.status
 
 
 @bp.get("/quan-tri/tai-khoan")
@@ -154,26 +124,15 @@ def admin_users():
     return render_template("accounts/admin_users.html", users=services.search_users(query), query=query)
 
 
-@bp.route(f"/quan-tri/tai-khoan/<int(max={units.MAX_ID}):user_id>", methods=["GET", "POST"])
+@bp.route(f"/quan-tri/tai-khoan/<int(max={MAX_ID}):user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def admin_user(user_id: int):
     user = services.get_user(user_id)
     form = RoleForm(obj=None if request.method == "POST" else user)
     if request.method == "GET" and user.managed_unit:
         form.unit_id.data, form.unit_query.data = str(user.managed_unit.id), user.managed_unit.name
-    status = 200
-    if form.validate_on_submit():
-        unit = _unit_choice(form)
-        try:
-            services.set_role(user, form.role.data, unit)
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-            status = error.status
-        else:
-            db.session.commit()
-            flash(f"Đã cập nhật vai trò của {user.full_name}.", "success")
-            return redirect(url_for("accounts.admin_user", user_id=user.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("accounts/admin_user.html", user=user, form=form), status
+    outcome = submit(form, lambda: services.set_role(user, form.role.data, _unit_choice(form)))
+    if outcome.done:
+        flash(f"Đã cập nhật vai trò của {user.full_name}.", "success")
+        return redirect(url_for("accounts.admin_user", user_id=user.id))
+    return render_template("accounts/admin_user.html", user=user, form=form), outcome.status

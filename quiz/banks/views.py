@@ -20,27 +20,18 @@ from quiz.banks.formats.template import example_xlsx, write_xlsx
 from quiz.banks.forms import (NEW_TOPIC, NO_TOPIC, ActionForm, BankForm, ConfirmForm, QuestionForm, TopicForm,
                               UploadForm)
 from quiz.banks.models import DIFFICULTIES
-from quiz.db import utcnow
+from quiz.db import MAX_ID, utcnow
 from quiz.errors import DomainError, InvalidFile
 from quiz.extensions import db
 from quiz.text import fold
+from quiz.web.forms import submit
 
 bp = Blueprint("banks", __name__, url_prefix="/quan-tri")
 
 ORGANISERS = (Role.ADMIN, Role.ORGANISER)
-_MAX_ID = 2**31 - 1        # the largest id a row can have (PostgreSQL integer)
 PREVIEW_LIMIT = 200        # questions shown on the preview page (every problem is listed)
 MAX_PAGE = 100_000
-ID = f"int(max={_MAX_ID})"
-
-
-def _attach(form, error: DomainError) -> None:
-    """Show a service's refusal beside the field it concerns (or above the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
+ID = f"int(max={MAX_ID})"
 
 
 # Banks and topics --------------------------------------------------------------------------
@@ -50,47 +41,27 @@ def _attach(form, error: DomainError) -> None:
 def index():
     form = BankForm()
     form.set_topics(services.topics())
-    status = 200
-    if form.validate_on_submit():
-        choice = form.topic.data
-        try:
-            bank = services.create_bank_with_topic(
-                form.name.data, form.description.data,
-                topic_id=int(choice) if choice not in (NO_TOPIC, NEW_TOPIC) else None,
-                new_topic=choice == NEW_TOPIC, year=form.year.data, title=form.title.data or "",
-                issuer=form.issuer.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-            status = error.status
-        else:
-            db.session.commit()
-            flash(f"Đã tạo ngân hàng “{bank.name}”. Hãy nhập câu hỏi cho ngân hàng.", "success")
-            return redirect(url_for("banks.upload", bank_id=bank.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("banks/index.html", banks=services.banks_with_counts(), form=form), status
+    choice = form.topic.data
+    outcome = submit(form, lambda: services.create_bank_with_topic(
+        form.name.data, form.description.data,
+        topic_id=int(choice) if choice not in (NO_TOPIC, NEW_TOPIC) else None,
+        new_topic=choice == NEW_TOPIC, year=form.year.data, title=form.title.data or "",
+        issuer=form.issuer.data or ""))
+    if outcome.done:
+        flash(f"Đã tạo ngân hàng “{outcome.value.name}”. Hãy nhập câu hỏi cho ngân hàng.", "success")
+        return redirect(url_for("banks.upload", bank_id=outcome.value.id))
+    return render_template("banks/index.html", banks=services.banks_with_counts(), form=form), outcome.status
 
 
 @bp.route("/chuyen-de", methods=["GET", "POST"])
 @roles_required(*ORGANISERS)
 def topics():
     form = TopicForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            found = services.topic(form.year.data, form.title.data, form.issuer.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-            status = error.status
-        else:
-            db.session.commit()
-            flash(f"Đã lưu chuyên đề “{found.title}” ({found.year}).", "success")
-            return redirect(url_for("banks.topics"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("banks/topics.html", topics=services.topics_with_counts(), form=form), status
+    outcome = submit(form, lambda: services.topic(form.year.data, form.title.data, form.issuer.data or ""))
+    if outcome.done:
+        flash(f"Đã lưu chuyên đề “{outcome.value.title}” ({outcome.value.year}).", "success")
+        return redirect(url_for("banks.topics"))
+    return render_template("banks/topics.html", topics=services.topics_with_counts(), form=form), outcome.status
 
 
 @bp.route(f"/chuyen-de/<{ID}:topic_id>", methods=["GET", "POST"])
@@ -98,21 +69,12 @@ def topics():
 def edit_topic(topic_id: int):
     topic = services.get_topic(topic_id)
     form = TopicForm(obj=None if request.method == "POST" else topic)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_topic(topic, form.year.data, form.title.data, form.issuer.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-            status = error.status
-        else:
-            db.session.commit()
-            flash("Đã cập nhật chuyên đề.", "success")
-            return redirect(url_for("banks.topics"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("banks/topic_edit.html", topic=topic, form=form), status
+    outcome = submit(form, lambda: services.update_topic(topic, form.year.data, form.title.data,
+                                                         form.issuer.data or ""))
+    if outcome.done:
+        flash("Đã cập nhật chuyên đề.", "success")
+        return redirect(url_for("banks.topics"))
+    return render_template("banks/topic_edit.html", topic=topic, form=form), outcome.status
 
 
 # Import: upload → preview → confirm ------------------------------------------------------

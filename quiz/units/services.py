@@ -9,6 +9,7 @@ from collections import defaultdict
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import aliased
 
+from quiz.db import MAX_ID
 from quiz.errors import NotFound
 from quiz.extensions import db
 from quiz.text import clean, fold
@@ -18,9 +19,6 @@ from quiz.units.models import Unit
 def in_subtree(unit: Unit) -> ColumnElement[bool]:
     """SQL condition: a unit row is ``unit`` itself or below it."""
     return and_(Unit.path >= unit.path, Unit.path < unit.subtree_upper)
-
-
-MAX_ID = 2**31 - 1  # the largest id a row can have (a PostgreSQL integer)
 
 
 def as_id(raw: object) -> int | None:

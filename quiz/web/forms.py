@@ -1,4 +1,5 @@
-"""The base of every form: WTForms' built-in messages in Vietnamese.
+"""The base of every form (WTForms' built-in messages in Vietnamese) and the submit
+lifecycle every form page shares.
 
 WTForms ships no Vietnamese catalogue and Babel is not installed, so without this a
 field that is too long or a choice that is not on the list answers in English
@@ -6,7 +7,14 @@ field that is too long or a choice that is not on the list answers in English
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import flash, request
 from flask_wtf import FlaskForm
+
+from quiz.errors import DomainError
+from quiz.extensions import db
 
 _LENGTH = {
     "Field must be at least %(min)d character long.": "Cần ít nhất %(min)d ký tự.",
@@ -56,3 +64,39 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _MESSAGES
+
+
+@dataclass
+class Outcome:
+    """What happened to a submitted form: ``done`` with the service's ``value``, or not,
+    with the HTTP status to answer the re-shown form with."""
+
+    done: bool
+    value: object = None
+    status: int = 200
+
+
+def submit(form, action: Callable[[], object]) -> Outcome:
+    """The lifecycle every form page shares: validate ``form``, run ``action`` (one service
+    call), commit once; a refusal rolls back and is shown beside the field it names."""
+    if not form.validate_on_submit():
+        return Outcome(False, status=422 if request.method == "POST" else 200)
+    try:
+        value = action()
+    except DomainError as error:
+        db.session.rollback()
+        show_refusal(form, error)
+        return Outcome(False, status=error.status)
+    db.session.commit()
+    return Outcome(True, value)
+
+
+def show_refusal(form, error: DomainError) -> None:
+    """A service's refusal beside the field it concerns (the unit picker's box for
+    ``unit``), or above the form."""
+    name = "unit_query" if error.field == "unit" else error.field
+    field = getattr(form, name, None) if name else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from conftest import post_form
 from quiz.extensions import db

@@ -6,7 +6,6 @@ Create Date: 2026-11-22 06:56:37.311176
 
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
