@@ -20,6 +20,7 @@ from quiz.banks.formats.template import example_xlsx, write_xlsx
 from quiz.banks.forms import (NEW_TOPIC, NO_TOPIC, ActionForm, BankForm, ConfirmForm, QuestionForm, TopicForm,
                               UploadForm)
 from quiz.banks.models import DIFFICULTIES
+from quiz.banks.report import check_bank, percent
 from quiz.db import MAX_ID, utcnow
 from quiz.errors import DomainError, InvalidFile
 from quiz.extensions import db
@@ -31,6 +32,7 @@ bp = Blueprint("banks", __name__, url_prefix="/quan-tri")
 ORGANISERS = (Role.ADMIN, Role.ORGANISER)
 PREVIEW_LIMIT = 200        # questions shown on the preview page (every problem is listed)
 MAX_PAGE = 100_000
+REPORT_SHOWN = 50          # questions or pairs listed per finding on the report page
 ID = f"int(max={MAX_ID})"
 
 
@@ -240,6 +242,15 @@ def _list_args(q: str | None, retired: str | None, page: str | int | None) -> di
     if page > 1:
         args["trang"] = page
     return args
+
+
+@bp.get(f"/ngan-hang/<{ID}:bank_id>/kiem-tra")
+@roles_required(*ORGANISERS)
+def report(bank_id: int):
+    """The bank check report: what to fix before a contest uses the bank."""
+    bank = services.get_bank(bank_id)
+    return render_template("banks/report.html", bank=bank, report=check_bank(bank),
+                           difficulties=DIFFICULTIES, shown=REPORT_SHOWN, percent=percent)
 
 
 @bp.get(f"/ngan-hang/<{ID}:bank_id>")

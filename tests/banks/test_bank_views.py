@@ -546,3 +546,25 @@ def test_upload_with_progress_bar_in_browser(app, page, live_server, bank, make_
     assert "Đã nhập 300 câu hỏi" in page.inner_text("main")
     assert count_questions(app, bank) == 302
     assert page.console_errors == []  # no CSP violation, no script error
+
+
+def test_check_report_page(app, client, bank, organiser):
+    with app.app_context():
+        target = services.get_bank(bank)
+        services.import_file(target, "b.csv", make_csv([
+            ["Chu tich Ho Chi Minh sinh nam nao?", "1890", "1891", "1892", "1893", "B", "dễ", "", ""],
+            ["<b>Ngắn</b>", "Có", "Không", "", "", "A", "dễ", "", ""],
+        ]), now=utcnow())
+        db.session.commit()
+    page = client.get(f"/quan-tri/ngan-hang/{bank}/kiem-tra")
+    body = text(page)
+    assert page.status_code == 200
+    assert "chỉ khác nhau ở dấu" in body            # the accents-only pair is an error
+    assert "chưa ghi nguồn" in body and "quá ngắn" in body
+    assert "&lt;b&gt;Ngắn&lt;/b&gt;" in body and "<b>Ngắn</b>" not in body
+    assert f"/quan-tri/ngan-hang/{bank}/kiem-tra" in text(client.get(f"/quan-tri/ngan-hang/{bank}"))
+
+
+def test_check_report_page_is_for_organisers(client, bank, login_as):
+    login_as("member")
+    assert client.get(f"/quan-tri/ngan-hang/{bank}/kiem-tra").status_code == 403
