@@ -16,6 +16,7 @@ import secrets
 import shutil
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -132,6 +133,17 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+MOODLE = Path(__file__).resolve().parents[2] / "shared" / "external" / "moodle"
+
+
+def moodle_file(name: str) -> bytes:
+    """One of Moodle's own question files in shared/external (beside the checkout)."""
+    path = MOODLE / name
+    if not path.is_file():
+        pytest.skip(f"Moodle's fixture {name} is not at {MOODLE}")
+    return path.read_bytes()
 
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from pathlib import Path
 
 import pytest
 
@@ -15,14 +14,8 @@ from quiz.banks import formats, validation
 from quiz.banks.formats.aiken import parse_aiken
 from quiz.errors import InvalidFile
 
-MOODLE = Path(__file__).resolve().parents[3] / "shared" / "external" / "moodle"
+from conftest import moodle_file
 
-
-def moodle_file(name: str) -> bytes:
-    path = MOODLE / name
-    if not path.is_file():
-        pytest.skip(f"Moodle's fixture {name} is not at {MOODLE}")
-    return path.read_bytes()
 
 
 def aiken(text: str) -> formats.Parsed:

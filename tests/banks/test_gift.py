@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from pathlib import Path
 
 import pytest
 
@@ -15,15 +14,9 @@ from quiz.banks import formats, validation
 from quiz.banks.formats.gift import parse_gift
 from quiz.errors import InvalidFile
 
-MOODLE = Path(__file__).resolve().parents[3] / "shared" / "external" / "moodle"
+from conftest import moodle_file
+
 ONLY = "bỏ qua, vì nền tảng chỉ nhận câu trắc nghiệm một đáp án đúng và câu đúng/sai."
-
-
-def moodle_file(name: str) -> bytes:
-    path = MOODLE / name
-    if not path.is_file():
-        pytest.skip(f"Moodle's fixture {name} is not at {MOODLE}")
-    return path.read_bytes()
 
 
 def gift(text: str) -> formats.Parsed:
