@@ -148,6 +148,7 @@ def _unit(by_code, code):
 
 def register_commands(app: Flask) -> None:
     from quiz.banks.cli import banks_group
+    from quiz.contests.cli import contests_group
 
-    for command in (init_command, demo_command, units_group, users_group, banks_group):
+    for command in (init_command, demo_command, units_group, users_group, banks_group, contests_group):
         app.cli.add_command(command)

@@ -1,0 +1,179 @@
+"""Setting up a contest from a specification (a TOML file, or the same dict from a page).
+
+The whole specification is checked before anything is written: errors name the field at
+fault in Vietnamese; warnings (a pool too small to give fresh questions to every allowed
+attempt) carry the numbers. Times in the file are local (the configured time zone).
+
+    slug = "tim-hieu-2026"
+    title = "Hội thi tìm hiểu Chuyên đề năm 2026"
+    time_limit_s = 1200
+    max_attempts = 3            # per round; 0 = unlimited
+    [[round]]
+    name = "Tuần 1"
+    opens = "2026-12-01 07:00"
+    closes = "2026-12-07 21:00"
+    [[draw]]
+    bank = "Chuyên đề năm 2026 – Bắc Ninh"
+    count = 20
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from quiz.accounts.models import CATEGORIES
+from quiz.banks import services as banks
+from quiz.banks.models import DIFFICULTIES
+from quiz.contests import draw
+from quiz.contests.models import (ANSWERS_SHOWN, COUNTING, DEFAULT_TIE_BREAK, PREDICTION_METRICS, Contest,
+                                  Division, DrawRule, Round)
+from quiz.errors import InvalidFile, Problem
+from quiz.extensions import db
+from quiz.text import clean
+
+TIE_BREAKS = ("score", "prediction", "time_used", "submitted_at", "started_at")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@dataclass
+class Setup:
+    contest: Contest | None = None
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _at(where: str, message: str) -> Problem:
+    return Problem(None, f"{where}: {message}")
+
+
+def _local(raw, tz: ZoneInfo) -> datetime | None:
+    """A local time from the file (``2026-12-01 07:00`` or a TOML datetime) as naive UTC."""
+    if isinstance(raw, datetime):
+        value = raw
+    else:
+        try:
+            value = datetime.fromisoformat(str(raw).strip())
+        except ValueError:
+            return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
+    """Check ``spec`` whole, then (unless it has errors or ``dry_run``) create the contest."""
+    setup = Setup()
+    err = setup.errors.append
+
+    slug, title = clean(spec.get("slug")), clean(spec.get("title"))
+    if not _SLUG.fullmatch(slug or "") or len(slug) > 100:
+        err(_at("slug", "cần chữ thường không dấu, số và dấu gạch ngang (ví dụ tim-hieu-2026)."))
+    elif db.session.scalar(select(Contest.id).where(Contest.slug == slug)) is not None:
+        err(_at("slug", f"đã có cuộc thi “{slug}”."))
+    if not title or len(title) > 300:
+        err(_at("title", "cần tên cuộc thi (tối đa 300 ký tự)."))
+
+    def integer(key, default, minimum):
+        value = spec.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            err(_at(key, f"cần một số nguyên từ {minimum} trở lên."))
+            return default
+        return value
+
+    time_limit = integer("time_limit_s", 1200, 1)
+    grace = integer("grace_s", 15, 0)
+    max_attempts = integer("max_attempts", 1, 0) or None
+    min_delay = integer("min_delay_s", 0, 0)
+    for key, allowed, default in (("counting", COUNTING, "best"), ("show_answers", ANSWERS_SHOWN, "after_close")):
+        if spec.get(key, default) not in allowed:
+            err(_at(key, f"cần một trong: {', '.join(allowed)}."))
+    tie_break = spec.get("tie_break", DEFAULT_TIE_BREAK.split(","))
+    if (not isinstance(tie_break, list) or not tie_break or any(t not in TIE_BREAKS for t in tie_break)
+            or len(set(tie_break)) != len(tie_break)):
+        err(_at("tie_break", f"cần danh sách không lặp lại lấy từ: {', '.join(TIE_BREAKS)}."))
+        tie_break = DEFAULT_TIE_BREAK.split(",")
+    prediction = spec.get("prediction") or {}
+    if prediction and prediction.get("metric") not in PREDICTION_METRICS:
+        err(_at("prediction.metric", f"cần một trong: {', '.join(PREDICTION_METRICS)}."))
+
+    rounds = []
+    for i, entry in enumerate(spec.get("round") or [], start=1):
+        opens, closes = _local(entry.get("opens"), tz), _local(entry.get("closes"), tz)
+        if opens is None or closes is None:
+            err(_at(f"round {i}", "giờ mở/đóng cần dạng YYYY-MM-DD HH:MM."))
+        elif closes <= opens:
+            err(_at(f"round {i}", "giờ đóng phải sau giờ mở."))
+        rounds.append(Round(number=i, name=clean(entry.get("name")) or f"Đợt {i}", opens_at=opens, closes_at=closes))
+    if not rounds:
+        err(_at("round", "cần ít nhất một đợt thi."))
+
+    divisions = []
+    for i, entry in enumerate(spec.get("division") or [], start=1):
+        categories = entry.get("categories") or []
+        if not clean(entry.get("code")) or not clean(entry.get("name")):
+            err(_at(f"division {i}", "cần mã và tên bảng."))
+        unknown = [c for c in categories if c not in CATEGORIES]
+        if unknown:
+            err(_at(f"division {i}", f"đối tượng không có: {', '.join(unknown)}."))
+        divisions.append(Division(code=clean(entry.get("code")), name=clean(entry.get("name")),
+                                  categories=",".join(categories)))
+
+    rules = []
+    for i, entry in enumerate(spec.get("draw") or [], start=1):
+        bank = banks.bank_by_name(entry.get("bank", ""))
+        count = entry.get("count")
+        difficulty = entry.get("difficulty")
+        if bank is None:
+            err(_at(f"draw {i}", f"không có ngân hàng “{entry.get('bank', '')}”."))
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            err(_at(f"draw {i}", "count cần một số nguyên dương."))
+        if difficulty is not None and difficulty not in DIFFICULTIES:
+            err(_at(f"draw {i}", f"difficulty cần một trong: {', '.join(DIFFICULTIES)}."))
+        if bank is not None:
+            rules.append(DrawRule(position=i, bank_id=bank.id, tag=clean(entry.get("tag")) or None,
+                                  difficulty=difficulty, count=count if isinstance(count, int) else 1))
+    if not rules and not any("draw" in p.message for p in setup.errors):
+        err(_at("draw", "cần ít nhất một dòng rút đề."))
+
+    if rules and not setup.errors:
+        _check_pools(setup, rules, attempts=(max_attempts or 1) * len(rounds))
+    if setup.errors or dry_run:
+        return setup
+
+    contest = Contest(slug=slug, title=title, rules_text=str(spec.get("rules", "")), time_limit_s=time_limit,
+                      grace_s=grace, max_attempts=max_attempts, min_delay_s=min_delay,
+                      counting=spec.get("counting", "best"), show_answers=spec.get("show_answers", "after_close"),
+                      tie_break=",".join(tie_break), prediction_metric=prediction.get("metric"),
+                      prediction_prompt=clean(prediction.get("prompt")), eligibility="everyone",
+                      rounds=rounds, divisions=divisions, draw_rules=rules)
+    db.session.add(contest)
+    db.session.flush()
+    setup.contest = contest
+    return setup
+
+
+def _check_pools(setup: Setup, rules: list[DrawRule], attempts: int) -> None:
+    """A draw the banks cannot fill is an error; one that cannot give fresh questions to
+    every allowed attempt is a warning with the numbers."""
+    pools, _ = draw.pools(rules)
+    used: set[int] = set()
+    for i, (rule, pool) in enumerate(zip(rules, pools), start=1):
+        free = len(set(pool.question_ids) - used)
+        used |= set(pool.question_ids)
+        if free < rule.count:
+            setup.errors.append(_at(f"draw {i}", f"cần {rule.count} câu nhưng ngân hàng chỉ có {free} câu phù hợp."))
+        elif free < rule.count * attempts:
+            setup.warnings.append(_at(f"draw {i}", f"{attempts} lượt thi × {rule.count} câu = "
+                                                   f"{rule.count * attempts} câu, nhưng chỉ có {free} câu: "
+                                                   "các lượt sau sẽ gặp lại câu đã làm."))
+
+
+def create_or_raise(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
+    setup = create(spec, tz=tz, dry_run=dry_run)
+    if setup.errors:
+        raise InvalidFile(setup.errors, f"Thiết lập cuộc thi có {len(setup.errors)} lỗi; chưa ghi gì.")
+    return setup

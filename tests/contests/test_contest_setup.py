@@ -1,0 +1,96 @@
+"""Setting up a contest from a specification: checked whole, then written."""
+import tomllib
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from quiz.config import ROOT
+from quiz.contests import setup
+from quiz.contests.models import Contest
+from quiz.errors import InvalidFile
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+EXAMPLE = ROOT / "docs" / "contest.example.toml"
+
+
+@pytest.fixture
+def shipped(db):
+    from quiz.banks import shipped
+    from quiz.db import utcnow
+
+    shipped.load(utcnow())
+    db.session.commit()
+
+
+def spec(**changes):
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data.update(changes)
+    return data
+
+
+def messages(result):
+    return " | ".join(str(p) for p in result.errors)
+
+
+def test_the_example_sets_up_a_contest_in_local_time(db, shipped):
+    result = setup.create(spec(), tz=TZ)
+    assert result.errors == []
+    contest = result.contest
+    assert [r.name for r in contest.rounds] == ["Tuần 1", "Tuần 2"]
+    assert contest.rounds[0].opens_at == datetime(2026, 12, 1, 0, 0)      # 07:00 in Hà Nội is 00:00 UTC
+    assert [d.code for d in contest.divisions] == ["A", "B"]
+    assert sum(r.count for r in contest.draw_rules) == 20
+    assert contest.max_attempts == 3 and contest.tie_break == "score,prediction,time_used,submitted_at"
+    # 3 attempts × 2 rounds × 12 questions = 72 > 60 in the Bắc Ninh bank: a warning with the numbers
+    assert any("72 câu, nhưng chỉ có 60" in str(w) for w in result.warnings)
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"slug": "Có Dấu"}, "slug"),
+    ({"title": ""}, "title"),
+    ({"time_limit_s": 0}, "time_limit_s"),
+    ({"counting": "average"}, "counting"),
+    ({"tie_break": ["score", "score"]}, "tie_break"),
+    ({"prediction": {"metric": "weather"}}, "prediction.metric"),
+    ({"round": [{"opens": "2026-12-07 21:00", "closes": "2026-12-01 07:00"}]}, "giờ đóng phải sau giờ mở"),
+    ({"round": [{"opens": "ngày mai", "closes": "2026-12-01 07:00"}]}, "YYYY-MM-DD"),
+    ({"round": []}, "ít nhất một đợt"),
+    ({"draw": [{"bank": "Không có", "count": 5}]}, "không có ngân hàng"),
+    ({"draw": [{"bank": "Chuyên đề năm 2026 – Bắc Ninh", "count": 61}]}, "cần 61 câu nhưng ngân hàng chỉ có 60"),
+    ({"draw": [{"bank": "Chuyên đề năm 2026 – Bắc Ninh", "count": 5, "difficulty": "rất khó"}]}, "difficulty"),
+    ({"division": [{"code": "A", "name": "A", "categories": ["nguoi_ngoai_hanh_tinh"]}]}, "đối tượng không có"),
+])
+def test_each_error_is_named_and_nothing_is_written(db, shipped, changes, expected):
+    result = setup.create(spec(**changes), tz=TZ)
+    assert expected in messages(result)
+    assert result.contest is None
+    assert db.session.query(Contest).count() == 0
+
+
+def test_a_slug_already_used_is_refused(db, shipped):
+    setup.create(spec(), tz=TZ)
+    with pytest.raises(InvalidFile, match="1 lỗi"):
+        setup.create_or_raise(spec(), tz=TZ)
+
+
+def test_cli_creates_and_dry_run_writes_nothing(app, runner, tmp_path):
+    from quiz.banks import shipped
+    from quiz.db import utcnow
+    from quiz.extensions import db
+
+    with app.app_context():
+        shipped.load(utcnow())
+        db.session.commit()
+    dry = runner.invoke(args=["contests", "create", "--from", str(EXAMPLE), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "chạy thử" in dry.output and "lưu ý" in dry.output
+    with app.app_context():
+        assert db.session.query(Contest).count() == 0
+    done = runner.invoke(args=["contests", "create", "--from", str(EXAMPLE)])
+    assert done.exit_code == 0, done.output
+    assert "2 đợt, 20 câu mỗi lượt" in done.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('slug = "x"\ntitle = ', encoding="utf-8")
+    result = runner.invoke(args=["contests", "create", "--from", str(bad)])
+    assert result.exit_code == 1 and "TOML" in result.output
