@@ -147,8 +147,10 @@ def _unit(by_code, code):
 
 
 def register_commands(app: Flask) -> None:
+    from quiz.attempts.cli import attempts_group
     from quiz.banks.cli import banks_group
     from quiz.contests.cli import contests_group
 
-    for command in (init_command, demo_command, units_group, users_group, banks_group, contests_group):
+    for command in (init_command, demo_command, units_group, users_group, banks_group, contests_group,
+                    attempts_group):
         app.cli.add_command(command)

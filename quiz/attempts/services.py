@@ -1,0 +1,207 @@
+"""Taking an attempt: start (or resume), save answers, submit, finish the expired.
+
+Every function takes ``now`` (the server's clock is the only clock) and knows nothing of
+HTTP; the caller commits. The limits hold under concurrency because each change first
+locks the member's row (PostgreSQL ``SELECT … FOR UPDATE``; SQLite's write transactions
+are already serial, see ``quiz.db``), and the database itself refuses a second open
+attempt (partial unique index) or a repeated attempt number (unique constraint).
+"""
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from quiz.accounts.models import User
+from quiz.attempts.models import Answer, Attempt, AttemptQuestion
+from quiz.banks.models import QuestionOption
+from quiz.contests import draw
+from quiz.contests.models import Contest, Division, Round
+from quiz.errors import Conflict, DomainError
+from quiz.extensions import db
+
+
+# Reading -------------------------------------------------------------------------------------
+
+def current_round(contest: Contest, now: datetime) -> Round | None:
+    return next((r for r in contest.rounds if r.opens_at <= now < r.closes_at), None)
+
+
+def open_attempt(user: User, contest: Contest) -> Attempt | None:
+    return db.session.scalars(select(Attempt).where(
+        Attempt.user_id == user.id, Attempt.contest_id == contest.id, Attempt.finished_at.is_(None))).first()
+
+
+def accepts_until(attempt: Attempt, contest: Contest) -> datetime:
+    """The last moment a save is accepted: the deadline plus the contest's grace."""
+    return attempt.deadline_at + timedelta(seconds=contest.grace_s)
+
+
+def division_for(user: User, contest: Contest) -> Division | None:
+    return next((d for d in contest.divisions if user.category in d.categories.split(",")), None)
+
+
+@dataclass
+class Allowance:
+    """How many attempts a member has left in a round and when the next may start."""
+
+    used: int
+    left: int | None          # None: unlimited
+    next_at: datetime | None  # None: now
+
+
+def allowance(user: User, contest: Contest, round_: Round, now: datetime) -> Allowance:
+    used = db.session.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.user_id == user.id, Attempt.round_id == round_.id))
+    left = None if contest.max_attempts is None else max(0, contest.max_attempts - used)
+    last = db.session.scalar(select(func.max(Attempt.finished_at)).where(
+        Attempt.user_id == user.id, Attempt.contest_id == contest.id))
+    next_at = None
+    if last is not None and contest.min_delay_s:
+        ready = last + timedelta(seconds=contest.min_delay_s)
+        next_at = ready if ready > now else None
+    return Allowance(used, left, next_at)
+
+
+# Changing ------------------------------------------------------------------------------------
+
+def _lock_member(user: User) -> None:
+    """Serialise every change of one member's attempts (a no-op on SQLite, already serial)."""
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+def start(user: User, contest: Contest, *, now: datetime, seed: int | None = None) -> Attempt:
+    """The member's open attempt in the contest (resumed, never re-drawn), or a new one if
+    the round is open and the limits allow it."""
+    _lock_member(user)
+    attempt = open_attempt(user, contest)
+    if attempt is not None:
+        if now <= accepts_until(attempt, contest):
+            return attempt
+        finish(attempt, contest, now=now)
+    round_ = current_round(contest, now)
+    if round_ is None:
+        raise DomainError("Hiện không có đợt thi nào đang mở.")
+    room = allowance(user, contest, round_, now)
+    if room.left == 0:
+        raise Conflict(f"Bạn đã dùng hết {contest.max_attempts} lượt thi của {round_.name}.")
+    if room.next_at is not None:
+        wait = math.ceil((room.next_at - now).total_seconds() / 60)
+        raise Conflict(f"Lượt thi tiếp theo được bắt đầu sau {wait} phút nữa.")
+    seen = set(db.session.scalars(select(AttemptQuestion.question_id).join(Attempt).where(
+        Attempt.user_id == user.id, Attempt.contest_id == contest.id)))
+    seed = secrets.randbits(62) if seed is None else seed
+    pools, options = draw.pools(contest.draw_rules)
+    drawn = draw.pick(pools, options, seen, seed)
+    division = division_for(user, contest)
+    attempt = Attempt(contest_id=contest.id, round_id=round_.id, user_id=user.id,
+                      division_id=division.id if division else None, number=room.used + 1, seed=seed,
+                      started_at=now, deadline_at=min(now + timedelta(seconds=contest.time_limit_s), round_.closes_at))
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+            db.session.add_all(AttemptQuestion(attempt_id=attempt.id, position=i, question_id=d.question_id,
+                                               option_order=",".join(map(str, d.option_order)))
+                               for i, d in enumerate(drawn))
+    except IntegrityError:  # a simultaneous start won: resume the attempt it made
+        attempt = open_attempt(user, contest)
+        if attempt is None:
+            raise Conflict("Lượt thi vừa được tạo ở một yêu cầu khác. Vui lòng tải lại trang.") from None
+    return attempt
+
+
+def _lock(attempt: Attempt) -> Attempt:
+    return db.session.scalars(select(Attempt).where(Attempt.id == attempt.id)
+                              .with_for_update().execution_options(populate_existing=True)).one()
+
+
+def save(attempt: Attempt, contest: Contest, answers: dict[int, int | None], *, now: datetime,
+         prediction: int | None = None) -> int:
+    """Store the member's choices (question id → option id; None clears one). Refused, and
+    nothing changes, once the attempt has finished or its grace has passed. Returns the
+    number of answers the attempt now holds."""
+    attempt = _lock(attempt)
+    if attempt.finished_at is not None:
+        raise Conflict("Lượt thi đã kết thúc; câu trả lời gửi sau không được ghi.")
+    if now > accepts_until(attempt, contest):
+        finish(attempt, contest, now=now)
+        raise Conflict("Đã hết giờ làm bài; câu trả lời gửi sau không được ghi. "
+                       "Bài đã được nộp với các câu đã lưu trước đó.")
+    _write_answers(attempt, answers, now)
+    if prediction is not None:
+        if not 0 <= prediction <= 10**12:
+            raise DomainError("Số dự đoán không hợp lệ.")
+        attempt.prediction = prediction
+    db.session.flush()
+    return db.session.scalar(select(func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id))
+
+
+def _write_answers(attempt: Attempt, answers: dict[int, int | None], now: datetime) -> None:
+    if not answers:
+        return
+    drawn = set(db.session.scalars(select(AttemptQuestion.question_id)
+                                   .where(AttemptQuestion.attempt_id == attempt.id)))
+    chosen = {q: o for q, o in answers.items() if o is not None}
+    valid = dict(db.session.execute(select(QuestionOption.id, QuestionOption.question_id)
+                                    .where(QuestionOption.id.in_(chosen.values()))).all()) if chosen else {}
+    for question_id, option_id in answers.items():
+        if question_id not in drawn or (option_id is not None and valid.get(option_id) != question_id):
+            raise DomainError("Câu trả lời không thuộc đề của lượt thi này.")
+    existing = {a.question_id: a for a in db.session.scalars(
+        select(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id.in_(answers.keys())))}
+    for question_id, option_id in answers.items():
+        answer = existing.get(question_id)
+        if option_id is None:
+            if answer is not None:
+                db.session.delete(answer)
+        elif answer is None:
+            db.session.add(Answer(attempt_id=attempt.id, question_id=question_id, option_id=option_id, saved_at=now))
+        elif answer.option_id != option_id:
+            answer.option_id, answer.saved_at = option_id, now
+
+
+def submit(attempt: Attempt, contest: Contest, *, now: datetime, answers: dict[int, int | None] | None = None,
+           prediction: int | None = None) -> Attempt:
+    """Finish the attempt (with the last answers sent, if still in time). Idempotent: a
+    repeated or simultaneous submit returns the same result."""
+    attempt = _lock(attempt)
+    if attempt.finished_at is None:
+        if now <= accepts_until(attempt, contest):
+            _write_answers(attempt, answers or {}, now)
+            if prediction is not None and 0 <= prediction <= 10**12:
+                attempt.prediction = prediction
+        finish(attempt, contest, now=now)
+    return attempt
+
+
+def finish(attempt: Attempt, contest: Contest, *, now: datetime) -> None:
+    """Score the attempt once, from its saved answers; the time used is capped at the limit."""
+    if attempt.finished_at is not None:
+        return
+    db.session.flush()
+    attempt.score = db.session.scalar(
+        select(func.count()).select_from(Answer).join(QuestionOption, QuestionOption.id == Answer.option_id)
+        .where(Answer.attempt_id == attempt.id, QuestionOption.is_correct))
+    end = min(now, attempt.deadline_at)
+    attempt.time_used_ms = max(0, int((end - attempt.started_at).total_seconds() * 1000))
+    attempt.finished_at = max(now if now <= accepts_until(attempt, contest) else attempt.deadline_at,
+                              attempt.started_at)
+
+
+def finish_expired(*, now: datetime, batch: int = 500) -> int:
+    """Finish every open attempt whose grace has passed; safe to run from cron every minute
+    and beside the app (rows another worker holds are skipped). Returns how many."""
+    done = 0
+    stmt = (select(Attempt, Contest).join(Contest, Contest.id == Attempt.contest_id)
+            .where(Attempt.finished_at.is_(None), Attempt.deadline_at < now)
+            .order_by(Attempt.id).limit(batch).with_for_update(skip_locked=True, of=Attempt))
+    for attempt, contest in db.session.execute(stmt).all():
+        if now > accepts_until(attempt, contest):
+            finish(attempt, contest, now=now)
+            done += 1
+    return done
