@@ -34,12 +34,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     from quiz.accounts.views import bp as accounts_bp
     from quiz.banks.views import bp as banks_bp
+    from quiz.contests.views import bp as contests_bp
     from quiz.units.views import bp as units_bp
     from quiz.web.views import bp as main_bp
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(units_bp)
     app.register_blueprint(banks_bp)
+    app.register_blueprint(contests_bp)
 
     from quiz.cli import register_commands
     register_commands(app)

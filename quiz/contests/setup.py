@@ -50,7 +50,7 @@ def _at(where: str, message: str) -> Problem:
     return Problem(None, f"{where}: {message}")
 
 
-def _local(raw, tz: ZoneInfo) -> datetime | None:
+def local_to_utc(raw, tz: ZoneInfo) -> datetime | None:
     """A local time from the file (``2026-12-01 07:00`` or a TOML datetime) as naive UTC."""
     if isinstance(raw, datetime):
         value = raw
@@ -64,8 +64,27 @@ def _local(raw, tz: ZoneInfo) -> datetime | None:
     return value.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+_TABLES = {"round": "đợt thi ([[round]])", "division": "bảng ([[division]])", "draw": "dòng rút đề ([[draw]])"}
+
+
+def _shape_problems(spec: dict) -> list[Problem]:
+    """Lists of tables where lists of tables belong (``round = "x"`` is valid TOML), so the
+    whole check in ``setup.create`` can read them."""
+    problems = []
+    for key, what in _TABLES.items():
+        value = spec.get(key)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, dict) for v in value)):
+            problems.append(Problem(None, f"{key}: cần các mục {what}, mỗi mục là một bảng TOML."))
+    if spec.get("prediction") is not None and not isinstance(spec["prediction"], dict):
+        problems.append(Problem(None, "prediction: cần một bảng [prediction] với metric và prompt."))
+    return problems
+
+
 def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
     """Check ``spec`` whole, then (unless it has errors or ``dry_run``) create the contest."""
+    problems = _shape_problems(spec)
+    if problems:
+        return Setup(errors=problems)
     setup = Setup()
     err = setup.errors.append
 
@@ -102,7 +121,7 @@ def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
 
     rounds = []
     for i, entry in enumerate(spec.get("round") or [], start=1):
-        opens, closes = _local(entry.get("opens"), tz), _local(entry.get("closes"), tz)
+        opens, closes = local_to_utc(entry.get("opens"), tz), local_to_utc(entry.get("closes"), tz)
         if opens is None or closes is None:
             err(_at(f"round {i}", "giờ mở/đóng cần dạng YYYY-MM-DD HH:MM."))
         elif closes <= opens:

@@ -94,3 +94,9 @@ def test_cli_creates_and_dry_run_writes_nothing(app, runner, tmp_path):
     bad.write_text('slug = "x"\ntitle = ', encoding="utf-8")
     result = runner.invoke(args=["contests", "create", "--from", str(bad)])
     assert result.exit_code == 1 and "TOML" in result.output
+
+
+@pytest.mark.parametrize("changes", [{"round": "x"}, {"draw": [1]}, {"prediction": "x"}, {"division": {"a": 1}}])
+def test_a_specification_of_the_wrong_shape_is_an_error_not_a_crash(db, shipped, changes):
+    result = setup.create(spec(**changes), tz=TZ)
+    assert result.errors and result.contest is None

@@ -1,0 +1,58 @@
+"""Contest services for the organiser's pages: named queries, the specification's shape
+check, and extending a round. No HTTP here and no commit: the caller commits."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from quiz.banks.models import QuestionBank
+from quiz.contests.models import Contest, DrawRule, Round
+from quiz.errors import DomainError, NotFound
+from quiz.extensions import db
+
+EXTEND_REFUSED = "Chỉ được gia hạn: giờ đóng mới phải sau giờ đóng hiện tại."
+# Named queries -------------------------------------------------------------------------------
+
+def contests_with_rounds() -> list[Contest]:
+    """Every contest, newest first, with its rounds and draw rules (two more queries)."""
+    return list(db.session.scalars(
+        select(Contest).options(selectinload(Contest.rounds), selectinload(Contest.draw_rules))
+        .order_by(Contest.created_at.desc(), Contest.id.desc())))
+
+
+def get_contest(contest_id: int) -> Contest:
+    contest = db.session.get(Contest, contest_id)
+    if contest is None:
+        raise NotFound("Không tìm thấy cuộc thi.")
+    return contest
+
+
+def get_round(contest: Contest, round_id: int) -> Round:
+    found = db.session.get(Round, round_id)
+    if found is None or found.contest_id != contest.id:
+        raise NotFound("Không tìm thấy đợt thi.")
+    return found
+
+
+def draw_with_banks(contest: Contest) -> list[tuple[DrawRule, QuestionBank]]:
+    """The contest's draw rules, each with its bank."""
+    return list(db.session.execute(
+        select(DrawRule, QuestionBank).join(QuestionBank, QuestionBank.id == DrawRule.bank_id)
+        .where(DrawRule.contest_id == contest.id).order_by(DrawRule.position)))
+
+
+# Setting up from a page --------------------------------------------------------------------
+
+# A contest in progress: extend a round, never change the draw ---------------------------------
+
+def extend_round(round_: Round, new_close: datetime, now: datetime) -> None:
+    """Move ``round_``'s close (naive UTC) later. A close not later than the current one,
+    or already past, is refused; so is a round whose results are frozen."""
+    if round_.frozen_at is not None:
+        raise DomainError("Đợt thi đã chốt kết quả; không gia hạn được nữa.", field="closes_at")
+    if new_close <= round_.closes_at or new_close <= now:
+        raise DomainError(EXTEND_REFUSED, field="closes_at")
+    round_.closes_at = new_close
+    db.session.flush()

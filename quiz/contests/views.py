@@ -1,0 +1,147 @@
+"""The organiser's contest pages: the list, set-up from a TOML specification (check, then
+create), the contest page, and extending a round. The draw cannot be changed once created."""
+from __future__ import annotations
+
+import re
+import tomllib
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+
+from quiz.accounts.access import roles_required
+from quiz.accounts.models import CATEGORIES, Role
+from quiz.banks.models import DIFFICULTIES
+from quiz.config import ROOT
+from quiz.contests import services
+from quiz.contests.forms import MAX_SPEC, ExtendForm, SpecForm
+from quiz.contests import setup
+from quiz.contests.setup import local_to_utc
+from quiz.db import MAX_ID, utcnow
+from quiz.extensions import db
+from quiz.web.forms import submit
+from quiz.web.templating import local
+
+bp = Blueprint("contests", __name__, url_prefix="/quan-tri/cuoc-thi")
+
+ORGANISERS = (Role.ADMIN, Role.ORGANISER)
+ID = f"int(max={MAX_ID})"
+EXAMPLE = ROOT / "docs" / "contest.example.toml"
+_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+#: The contest's settings in Vietnamese words.
+LABELS = {
+    "counting": {"best": "lượt có kết quả cao nhất", "first": "lượt đầu tiên", "last": "lượt cuối cùng"},
+    "tie_break": {"score": "số câu đúng", "prediction": "chênh lệch câu dự đoán", "time_used": "thời gian làm bài",
+                  "submitted_at": "thời điểm nộp bài", "started_at": "thời điểm bắt đầu làm bài"},
+    "prediction": {"all_correct": "số người trả lời đúng tất cả các câu", "participants": "tổng số người dự thi",
+                   "attempts": "tổng số lượt thi trong đợt"},
+    "show_answers": {"never": "không bao giờ", "after_close": "sau khi đợt thi đóng"},
+    "eligibility": {"everyone": "mọi người đã đăng ký", "units": "thành viên các đơn vị được chọn",
+                    "roster": "danh sách dự thi được nhập"},
+    "categories": CATEGORIES,
+    "difficulty": DIFFICULTIES,
+}
+
+
+def duration(seconds: int) -> str:
+    """``1200`` → ``20 phút``; ``90`` → ``1 phút 30 giây``."""
+    minutes, rest = divmod(seconds, 60)
+    parts = ([f"{minutes} phút"] if minutes else []) + ([f"{rest} giây"] if rest or not minutes else [])
+    return " ".join(parts)
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+# List and set-up -----------------------------------------------------------------------------
+
+@bp.get("")
+@roles_required(*ORGANISERS)
+def index():
+    return render_template("contests/index.html", contests=services.contests_with_rounds())
+
+
+def _read_spec(form: SpecForm) -> tuple[dict | None, str | None]:
+    """The specification from the uploaded file (shown back in the text box) or the text
+    box, parsed; or a message in Vietnamese saying why it cannot be read."""
+    upload = form.file.data
+    if upload and upload.filename:
+        try:
+            form.spec.data = upload.read(MAX_SPEC * 4 + 1).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None, "Tệp tải lên không phải văn bản UTF-8. Hãy lưu tệp .toml với bảng mã UTF-8."
+        if len(form.spec.data) > MAX_SPEC:
+            return None, f"Tệp quá dài (tối đa {MAX_SPEC:,} ký tự).".replace(",", ".")
+    text = (form.spec.data or "").replace("\r\n", "\n")
+    if not text.strip():
+        return None, "Vui lòng nhập đặc tả cuộc thi hoặc chọn tệp .toml."
+    try:
+        return tomllib.loads(text), None
+    except tomllib.TOMLDecodeError as error:
+        at = _AT.search(str(error))
+        where = (f" ở dòng {at.group(1)}, cột {at.group(2)}" if at
+                 else " ở cuối văn bản" if "end of document" in str(error) else "")
+        return None, (f"Đặc tả sai cú pháp TOML{where}. Hãy kiểm tra: tên mục và dấu “=”, giá trị sau dấu “=”, "
+                      "chữ đặt trong dấu ngoặc kép, ngoặc vuông của [[round]], [[draw]] đóng mở đủ.")
+
+
+@bp.route("/moi", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def create():
+    form = SpecForm()
+    if not form.is_submitted():
+        form.spec.data = EXAMPLE.read_text(encoding="utf-8")
+        return render_template("contests/create.html", form=form, result=None, syntax=None)
+    if not form.validate():
+        return render_template("contests/create.html", form=form, result=None, syntax=None), 422
+    spec, syntax = _read_spec(form)
+    if spec is None:
+        return render_template("contests/create.html", form=form, result=None, syntax=syntax), 422
+    dry_run = not form.create.data
+    result = setup.create(spec, tz=_tz(), dry_run=dry_run)
+    if result.errors or dry_run:
+        db.session.rollback()  # a check writes nothing
+        return render_template("contests/create.html", form=form, result=result, syntax=None,
+                               dry_run=dry_run), 422 if result.errors else 200
+    contest_id, title = result.contest.id, result.contest.title
+    db.session.commit()
+    flash(f"Đã tạo cuộc thi “{title}”.", "success")
+    for warning in result.warnings:
+        flash(f"Lưu ý: {warning}", "warning")
+    return redirect(url_for("contests.show", contest_id=contest_id))
+
+
+# The contest page and extending a round ------------------------------------------------------
+
+def _extend_form(round_, tz: ZoneInfo) -> ExtendForm:
+    return ExtendForm(formdata=None, closes_at=local(round_.closes_at, tz).replace(tzinfo=None, second=0))
+
+
+def _page(contest, failed: tuple[int, ExtendForm] | None = None):
+    tz = _tz()
+    forms = {r.id: _extend_form(r, tz) for r in contest.rounds}
+    if failed:
+        forms[failed[0]] = failed[1]
+    return render_template("contests/show.html", contest=contest, draw=services.draw_with_banks(contest),
+                           forms=forms, labels=LABELS, duration=duration, now=utcnow())
+
+
+@bp.get(f"/<{ID}:contest_id>")
+@roles_required(*ORGANISERS)
+def show(contest_id: int):
+    return _page(services.get_contest(contest_id))
+
+
+@bp.post(f"/<{ID}:contest_id>/dot/<{ID}:round_id>/gia-han")
+@roles_required(*ORGANISERS)
+def extend(contest_id: int, round_id: int):
+    contest = services.get_contest(contest_id)
+    round_ = services.get_round(contest, round_id)
+    form = ExtendForm()
+    outcome = submit(form, lambda: services.extend_round(
+        round_, local_to_utc(form.closes_at.data, _tz()), utcnow()))
+    if outcome.done:
+        flash(f"Đã gia hạn “{round_.name}” đến {local(round_.closes_at, _tz()):%H:%M %d/%m/%Y}.", "success")
+        return redirect(url_for("contests.show", contest_id=contest.id))
+    return _page(contest, (round_.id, form)), outcome.status
