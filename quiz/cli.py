@@ -66,6 +66,7 @@ def demo_command():
         click.echo(f"  {login.role:<36} {login.phone} / {login.password}   ({login.name})")
     click.echo(f"  … và {len(logins) - 4} thí sinh khác: 0900000101 … 09000001{len(logins) - 4:02d}, "
                f"mật khẩu {logins[-1].password}")
+    click.echo("Cuộc thi mẫu đang mở: /cuoc-thi (6 ngân hàng câu hỏi đã nạp).")
 
 
 @click.group("units")

@@ -90,6 +90,30 @@ def unit_rows() -> list[UnitRow]:
     return rows
 
 
+CONTEST_SLUG = "tim-hieu-chuyen-de-2026"
+
+
+def running_contest(now: datetime) -> None:
+    """The example contest of docs/, its first round open since yesterday (once)."""
+    import tomllib
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from quiz.config import ROOT
+    from quiz.contests import setup
+    from quiz.contests.models import Contest
+    from quiz.extensions import db
+
+    if db.session.scalars(select(Contest).where(Contest.slug == CONTEST_SLUG)).first() is not None:
+        return
+    spec = tomllib.loads((ROOT / "docs" / "contest.example.toml").read_text(encoding="utf-8"))
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    edges = [day - timedelta(days=1), day + timedelta(days=7), day + timedelta(days=14)]
+    for entry, opens, closes in zip(spec["round"], edges, edges[1:]):
+        entry["opens"], entry["closes"] = opens.isoformat(), closes.isoformat()
+    setup.create_or_raise(spec, tz=ZoneInfo("UTC"))
+
+
 def load(now: datetime) -> list[DemoLogin]:
     """Load the demo (if not yet there) and return the demo logins. The caller commits."""
     from quiz.extensions import db
@@ -97,6 +121,7 @@ def load(now: datetime) -> list[DemoLogin]:
     if db.session.scalars(select(Unit).where(Unit.code == ROOT_CODE)).first() is None:
         importer.import_rows(unit_rows())
     shipped.load(now)
+    running_contest(now)
     logins = [
         DemoLogin("Quản trị", "Quản trị hệ thống", "0900000001", "quantri2026"),
         DemoLogin("Ban tổ chức", "Ban Tổ chức Hội thi", "0900000002", "bantochuc2026"),

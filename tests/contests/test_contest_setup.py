@@ -100,3 +100,16 @@ def test_cli_creates_and_dry_run_writes_nothing(app, runner, tmp_path):
 def test_a_specification_of_the_wrong_shape_is_an_error_not_a_crash(db, shipped, changes):
     result = setup.create(spec(**changes), tz=TZ)
     assert result.errors and result.contest is None
+
+
+def test_the_demo_has_a_contest_open_now_and_loading_it_twice_changes_nothing(db):
+    from quiz import demo
+    from quiz.attempts.services import current_round
+    from quiz.db import utcnow
+
+    now = utcnow()
+    demo.load(now)
+    demo.load(now)
+    contests = db.session.query(Contest).all()
+    assert [c.slug for c in contests] == [demo.CONTEST_SLUG]
+    assert current_round(contests[0], now).name == "Tuần 1"
