@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     templating.register(app)
 
     from quiz.accounts.views import bp as accounts_bp
+    from quiz.attempts.views import bp as attempts_bp
     from quiz.banks.views import bp as banks_bp
     from quiz.contests.views import bp as contests_bp
     from quiz.units.views import bp as units_bp
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(units_bp)
     app.register_blueprint(banks_bp)
     app.register_blueprint(contests_bp)
+    app.register_blueprint(attempts_bp)
 
     from quiz.cli import register_commands
     register_commands(app)

@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from quiz.accounts.models import User
 from quiz.attempts.models import Answer, Attempt, AttemptQuestion
-from quiz.banks.models import QuestionOption
+from quiz.banks.models import Question, QuestionOption
 from quiz.contests import draw
 from quiz.contests.models import Contest, Division, Round
-from quiz.errors import Conflict, DomainError
+from quiz.errors import Conflict, DomainError, NotFound
 from quiz.extensions import db
 
 
@@ -205,3 +206,95 @@ def finish_expired(*, now: datetime, batch: int = 500) -> int:
             finish(attempt, contest, now=now)
             done += 1
     return done
+
+
+# Named queries for the member's pages ---------------------------------------------------------
+
+@dataclass
+class ContestEntry:
+    """One contest on the member's list: its open round (if any) with what the member has left,
+    or its next opening, or that it is over."""
+
+    contest: Contest
+    round: Round | None = None           # the open round
+    allowance: Allowance | None = None   # in the open round
+    opens_at: datetime | None = None     # the next opening, when none is open
+    open_attempt: Attempt | None = None
+
+
+@dataclass
+class MemberContests:
+    open: list[ContestEntry]
+    upcoming: list[ContestEntry]
+    closed: list[ContestEntry]
+
+
+def contest_by_slug(slug: str) -> Contest:
+    contest = db.session.scalars(select(Contest).where(Contest.slug == slug)).first()
+    if contest is None:
+        raise NotFound("Không tìm thấy cuộc thi.")
+    return contest
+
+
+def entry(user: User, contest: Contest, now: datetime) -> ContestEntry:
+    """Where the member stands in one contest at ``now``."""
+    round_ = current_round(contest, now)
+    if round_ is not None:
+        return ContestEntry(contest, round_, allowance(user, contest, round_, now),
+                            open_attempt=open_attempt(user, contest))
+    opens = min((r.opens_at for r in contest.rounds if r.opens_at > now), default=None)
+    return ContestEntry(contest, opens_at=opens)
+
+
+def member_contests(user: User, now: datetime) -> MemberContests:
+    """Every contest the member may take (eligibility is "everyone" for now), sorted into
+    open, upcoming (soonest first) and closed (latest first)."""
+    contests = db.session.scalars(select(Contest).options(selectinload(Contest.rounds))
+                                  .order_by(Contest.created_at.desc(), Contest.id.desc())).all()
+    found = MemberContests([], [], [])
+    for contest in contests:
+        item = entry(user, contest, now)
+        (found.open if item.round else found.upcoming if item.opens_at else found.closed).append(item)
+    found.upcoming.sort(key=lambda e: e.opens_at)
+    found.closed.sort(key=lambda e: max((r.closes_at for r in e.contest.rounds), default=now), reverse=True)
+    return found
+
+
+def member_attempt(user: User, attempt_id: int) -> tuple[Attempt, Contest]:
+    """The member's own attempt with its contest; anyone else's answers as not found."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound("Không tìm thấy lượt thi.")
+    return attempt, db.session.get(Contest, attempt.contest_id)
+
+
+@dataclass
+class SheetQuestion:
+    """A drawn question as the member sees it: options in the drawn order, and the saved choice."""
+
+    number: int
+    question: Question
+    options: list[QuestionOption]
+    chosen: int | None
+
+
+def sheet(attempt: Attempt) -> list[SheetQuestion]:
+    """The attempt's questions in drawn order, with their options in the stored order and the
+    member's saved answers (three queries)."""
+    drawn = db.session.execute(select(AttemptQuestion, Question).join(Question, Question.id == AttemptQuestion.question_id)
+                               .where(AttemptQuestion.attempt_id == attempt.id)
+                               .options(selectinload(Question.options))
+                               .order_by(AttemptQuestion.position)).all()
+    chosen = dict(db.session.execute(select(Answer.question_id, Answer.option_id)
+                                     .where(Answer.attempt_id == attempt.id)).all())
+    result = []
+    for i, (aq, question) in enumerate(drawn, start=1):
+        by_position = {o.position: o for o in question.options}
+        shown = [by_position[int(p)] for p in aq.option_order.split(",") if int(p) in by_position]
+        result.append(SheetQuestion(i, question, shown, chosen.get(question.id)))
+    return result
+
+
+def question_count(attempt: Attempt) -> int:
+    return db.session.scalar(select(func.count()).select_from(AttemptQuestion)
+                             .where(AttemptQuestion.attempt_id == attempt.id))

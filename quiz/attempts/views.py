@@ -1,0 +1,192 @@
+"""The member's contest pages: the list, the rules, starting (after a confirmation), the
+attempt page (a plain form that works without JavaScript; ``static/js/attempt.js`` adds
+autosave), the JSON save, submit, and the result. Every rule lives in
+``quiz.attempts.services``; these views parse, call one service with ``now``, commit once.
+
+Nothing here puts the answer key in a page before the round closes: the attempt page
+renders every option with the same markup, and the result shows the key only when the
+contest says so and the round has closed."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from quiz.attempts import services
+from quiz.contests.views import duration
+from quiz.db import MAX_ID, utcnow
+from quiz.errors import DomainError
+from quiz.extensions import db
+from quiz.web.templating import local
+
+bp = Blueprint("attempts", __name__)
+
+ID = f"int(max={MAX_ID})"
+BAD_ANSWERS = "Dữ liệu câu trả lời không hợp lệ. Vui lòng tải lại trang."
+
+
+@bp.before_request
+@login_required
+def _members_only():
+    """Every page here is for a logged-in member."""
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def mm_ss(seconds: float) -> str:
+    minutes, rest = divmod(max(0, int(seconds)), 60)
+    return f"{minutes:02d}:{rest:02d}"
+
+
+def _seconds_left(attempt, now: datetime) -> int:
+    return max(0, int((attempt.deadline_at - now).total_seconds()))
+
+
+# Parsing the member's answers -------------------------------------------------------------------
+
+def _an_id(value) -> int:
+    if isinstance(value, bool):
+        raise DomainError(BAD_ANSWERS)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise DomainError(BAD_ANSWERS)
+    return value
+
+
+def _prediction(value) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = value.strip().replace(".", "").replace(" ", "")
+        if not value.isdigit():
+            raise DomainError("Số dự đoán phải là một số nguyên không âm.")
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DomainError("Số dự đoán phải là một số nguyên không âm.")
+    return value
+
+
+def _from_json() -> tuple[dict[int, int | None], int | None]:
+    """``{"answers": {"<question id>": <option id or null>}, "prediction": <int or null>}``."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("answers", {}), dict):
+        raise DomainError(BAD_ANSWERS)
+    answers = {_an_id(q): (None if o is None else _an_id(o)) for q, o in body.get("answers", {}).items()}
+    return answers, _prediction(body.get("prediction"))
+
+
+def _from_form() -> tuple[dict[int, int | None], int | None]:
+    """The plain form: a radio group ``q<question id>`` per question, and ``prediction``."""
+    answers = {_an_id(name[1:]): _an_id(value) for name, value in request.form.items()
+               if name.startswith("q") and name[1:].isdigit()}
+    try:
+        prediction = _prediction(request.form.get("prediction"))
+    except DomainError:  # a final submit is not lost over a mistyped prediction
+        prediction = None
+    return answers, prediction
+
+
+# The list, the rules, starting -------------------------------------------------------------------
+
+@bp.get("/cuoc-thi")
+def index():
+    return render_template("attempts/index.html", contests=services.member_contests(current_user, utcnow()))
+
+
+@bp.get("/cuoc-thi/<slug>")
+def rules(slug: str):
+    contest = services.contest_by_slug(slug)
+    return render_template("attempts/rules.html", contest=contest, duration=duration,
+                           entry=services.entry(current_user, contest, utcnow()))
+
+
+@bp.get("/cuoc-thi/<slug>/bat-dau")
+def confirm(slug: str):
+    contest = services.contest_by_slug(slug)
+    return render_template("attempts/confirm.html", contest=contest, duration=duration,
+                           entry=services.entry(current_user, contest, utcnow()))
+
+
+@bp.post("/cuoc-thi/<slug>/bat-dau")
+def start(slug: str):
+    contest = services.contest_by_slug(slug)
+    try:
+        attempt = services.start(current_user, contest, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("attempts.rules", slug=slug))
+    attempt_id = attempt.id
+    db.session.commit()
+    return redirect(url_for("attempts.take", attempt_id=attempt_id))
+
+
+# Taking the attempt --------------------------------------------------------------------------------
+
+def _closed_or_expired(attempt, contest, now: datetime):
+    """Where to send the member instead of the attempt page: the result once the attempt
+    has finished; an attempt whose grace has passed is finished first with its saved answers."""
+    if attempt.finished_at is None and now > services.accepts_until(attempt, contest):
+        services.submit(attempt, contest, now=now)
+        db.session.commit()
+    if attempt.finished_at is not None:
+        return redirect(url_for("attempts.result", attempt_id=attempt.id))
+    return None
+
+
+@bp.get(f"/luot-thi/<{ID}:attempt_id>")
+def take(attempt_id: int):
+    attempt, contest = services.member_attempt(current_user, attempt_id)
+    now = utcnow()
+    elsewhere = _closed_or_expired(attempt, contest, now)
+    if elsewhere:
+        return elsewhere
+    questions = services.sheet(attempt)
+    seconds_left = _seconds_left(attempt, now)
+    return render_template("attempts/take.html", attempt=attempt, contest=contest, questions=questions,
+                           answered=sum(q.chosen is not None for q in questions),
+                           seconds_left=seconds_left, clock=mm_ss(seconds_left), letters="ABCDEFGH")
+
+
+@bp.post(f"/api/luot-thi/<{ID}:attempt_id>/luu")
+def save(attempt_id: int):
+    attempt, contest = services.member_attempt(current_user, attempt_id)
+    answers, prediction = _from_json()
+    now = utcnow()
+    saved = services.save(attempt, contest, answers, now=now, prediction=prediction)
+    seconds_left = _seconds_left(attempt, now)
+    db.session.commit()
+    return jsonify(saved=saved, server_time=local(now, _tz()).isoformat(timespec="seconds"),
+                   seconds_left=seconds_left)
+
+
+@bp.post(f"/luot-thi/<{ID}:attempt_id>/nop")
+def submit(attempt_id: int):
+    attempt, contest = services.member_attempt(current_user, attempt_id)
+    answers, prediction = _from_json() if request.is_json else _from_form()
+    services.submit(attempt, contest, now=utcnow(), answers=answers, prediction=prediction)
+    db.session.commit()
+    url = url_for("attempts.result", attempt_id=attempt_id)
+    return jsonify(result_url=url) if request.is_json else redirect(url)
+
+
+@bp.get(f"/luot-thi/<{ID}:attempt_id>/ket-qua")
+def result(attempt_id: int):
+    attempt, contest = services.member_attempt(current_user, attempt_id)
+    now = utcnow()
+    if attempt.finished_at is None:
+        elsewhere = _closed_or_expired(attempt, contest, now)
+        if elsewhere is None:
+            return redirect(url_for("attempts.take", attempt_id=attempt_id))
+    round_ = next(r for r in contest.rounds if r.id == attempt.round_id)
+    show_key = contest.show_answers == "after_close" and now >= round_.closes_at
+    return render_template("attempts/result.html", attempt=attempt, contest=contest, round=round_,
+                           total=services.question_count(attempt), used=mm_ss((attempt.time_used_ms or 0) / 1000),
+                           room=services.allowance(current_user, contest, round_, now),
+                           round_open=round_.opens_at <= now < round_.closes_at,
+                           questions=services.sheet(attempt) if show_key else None, letters="ABCDEFGH")
