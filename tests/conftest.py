@@ -229,6 +229,24 @@ def make_user(app, make_unit):
     return make
 
 
+ROLE_PHONES = {"organiser": "0913000001", "admin": "0913000002", "member": "0913000003",
+               "unit_manager": "0913000004"}
+
+
+@pytest.fixture
+def login_as(make_user, make_unit, auth):
+    """Log the client in as a fresh account with ``role`` (a unit manager manages HU0)."""
+    make_unit("ROOT")
+    make_unit("HU0", parent="ROOT")
+
+    def login(role: str):
+        make_user(phone=ROLE_PHONES[role], role=role, managed="HU0" if role == "unit_manager" else None)
+        response = auth.login(ROLE_PHONES[role])
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    return login
+
+
 # Browser tests: a live server and a phone-sized Chromium (Debian's, driven by Playwright) ---
 
 

@@ -13,14 +13,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from conftest import csrf_token, post_form
+from conftest import ROLE_PHONES, csrf_token, post_form
 from quiz.banks import services
 from quiz.banks.formats.template import HEADERS
 from quiz.banks.models import Question, QuestionBank, Topic
 from quiz.db import utcnow
 from quiz.extensions import db
 
-ORGANISER, ADMIN, MEMBER, MANAGER = "0913000001", "0913000002", "0913000003", "0913000004"
 NASTY = '<html class="cool"> & <script>alert(1)</script>'
 NASTY_ESCAPED = "&lt;html class=&#34;cool&#34;&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;"
 TOKEN_FIELD = re.compile(r'name="token" type="hidden" value="([^"]*)"')
@@ -70,20 +69,6 @@ def bank(app):
 def question_ids(app, bank_id: int) -> dict[str, int]:
     with app.app_context():
         return {q.text: q.id for q in db.session.scalars(select(Question).where(Question.bank_id == bank_id))}
-
-
-@pytest.fixture
-def login_as(make_user, make_unit, auth):
-    make_unit("ROOT")  # make_user expects its units to exist
-    make_unit("HU0", parent="ROOT")
-
-    def login(role: str):
-        phone = {"organiser": ORGANISER, "admin": ADMIN, "member": MEMBER, "unit_manager": MANAGER}[role]
-        make_user(phone=phone, role=role, managed="HU0" if role == "unit_manager" else None)
-        response = auth.login(phone)
-        assert response.status_code == 302, text(response)
-
-    return login
 
 
 @pytest.fixture
@@ -510,9 +495,9 @@ def test_export_reimports(app, client, bank, organiser):
 @pytest.mark.browser
 def test_upload_with_progress_bar_in_browser(app, page, live_server, bank, make_user, make_unit):
     make_unit("ROOT")
-    make_user(phone=ORGANISER, role="organiser")
+    make_user(phone=ROLE_PHONES["organiser"], role="organiser")
     page.goto(f"{live_server}/dang-nhap")
-    page.fill("#identifier", ORGANISER)
+    page.fill("#identifier", ROLE_PHONES["organiser"])
     page.fill("#password", "matkhau123")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/")

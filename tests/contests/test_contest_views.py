@@ -22,7 +22,6 @@ from quiz.extensions import db
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 EXAMPLE = (ROOT / "docs" / "contest.example.toml").read_text(encoding="utf-8")
-ORGANISER, ADMIN, MEMBER, MANAGER = "0914000001", "0914000002", "0914000003", "0914000004"
 NEW = "/quan-tri/cuoc-thi/moi"
 
 
@@ -70,20 +69,6 @@ def contest(app, shipped):
         assert result.errors == []
         db.session.commit()
         return result.contest.id, result.contest.rounds[0].id
-
-
-@pytest.fixture
-def login_as(make_user, make_unit, auth):
-    make_unit("ROOT")
-    make_unit("HU0", parent="ROOT")
-
-    def login(role: str):
-        phone = {"organiser": ORGANISER, "admin": ADMIN, "member": MEMBER, "unit_manager": MANAGER}[role]
-        make_user(phone=phone, role=role, managed="HU0" if role == "unit_manager" else None)
-        response = auth.login(phone)
-        assert response.status_code == 302, text(response)
-
-    return login
 
 
 @pytest.fixture
