@@ -15,7 +15,8 @@ import re
 import secrets
 import shutil
 import threading
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,44 @@ def make_user(app, make_unit):
             services.set_role(user, role, by_code(managed) if managed else None)
             _db.session.commit()
             return _detached(user)
+
+    return make
+
+
+# Contests ----------------------------------------------------------------------------------
+
+T0 = datetime(2026, 12, 1, 0, 0)  # make_contest's round opens (UTC)
+LIMIT = 600
+
+
+@pytest.fixture
+def make_contest(app):
+    """A bank of 60 questions (option A right) and a factory of contests drawing 20 of them,
+    their round open for a week from ``T0`` (UTC); keywords change the specification."""
+    from quiz.banks import services as banks
+    from quiz.contests import setup
+    from quiz.banks.formats import ParsedQuestion
+    from quiz.banks.validation import Checked, dedup_key
+
+    with app.app_context():
+        bank = banks.create_bank("Ngân hàng lượt thi")
+        rows = [Checked(ParsedQuestion(text=f"Câu hỏi thứ {i} về chuyên đề năm?", options=["Đúng", "Sai 1", "Sai 2",
+                                                                                      "Sai 3"], correct=0),
+                        "de", dedup_key(f"Câu hỏi thứ {i} về chuyên đề năm?")) for i in range(60)]
+        banks.write(bank, rows, now=T0)
+        _db.session.commit()
+    counter = iter(range(100))
+
+    def make(**changes) -> int:
+        spec = {"slug": f"cuoc-thi-{next(counter)}", "title": "Cuộc thi thử", "time_limit_s": LIMIT, "grace_s": 10,
+                "max_attempts": 3, "min_delay_s": 0,
+                "round": [{"name": "Tuần 1", "opens": T0.isoformat(), "closes": (T0 + timedelta(days=7)).isoformat()}],
+                "draw": [{"bank": "Ngân hàng lượt thi", "count": 20}], **changes}
+        with app.app_context():
+            result = setup.create(spec, tz=ZoneInfo("UTC"))
+            assert result.errors == [], result.errors
+            _db.session.commit()
+            return result.contest.id
 
     return make
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -21,16 +22,14 @@ from quiz.accounts.models import User
 from quiz.attempts.models import Answer, Attempt, AttemptQuestion
 from quiz.banks.models import Question, QuestionOption
 from quiz.contests import draw
-from quiz.contests.models import Contest, Division, Round
-from quiz.errors import Conflict, DomainError, NotFound
+from quiz.contests.models import Contest, Division, EligibleUnit, RosterEntry, Round
+from quiz.contests.schedule import accepting_until, current_round, next_start, window
+from quiz.errors import Conflict, DomainError, Forbidden, NotFound
 from quiz.extensions import db
+from quiz.units.models import Unit
 
 
 # Reading -------------------------------------------------------------------------------------
-
-def current_round(contest: Contest, now: datetime) -> Round | None:
-    return next((r for r in contest.rounds if r.opens_at <= now < r.closes_at), None)
-
 
 def open_attempt(user: User, contest: Contest) -> Attempt | None:
     return db.session.scalars(select(Attempt).where(
@@ -40,6 +39,23 @@ def open_attempt(user: User, contest: Contest) -> Attempt | None:
 def accepts_until(attempt: Attempt, contest: Contest) -> datetime:
     """The last moment a save is accepted: the deadline plus the contest's grace."""
     return attempt.deadline_at + timedelta(seconds=contest.grace_s)
+
+
+def eligible(user: User, contest: Contest) -> bool:
+    """May the member take the contest? Everyone; the members of the chosen units' subtrees;
+    or the people on the contest's imported roster (by phone or CCCD)."""
+    if contest.eligibility == "everyone":
+        return True
+    if contest.eligibility == "units":
+        if user.unit is None:
+            return False
+        paths = db.session.scalars(select(Unit.path).join(EligibleUnit, EligibleUnit.unit_id == Unit.id)
+                                   .where(EligibleUnit.contest_id == contest.id))
+        return any(user.unit.path.startswith(path) for path in paths)
+    keys = [column == value for column, value in ((RosterEntry.phone, user.phone), (RosterEntry.cccd, user.cccd))
+            if value]
+    return bool(keys) and db.session.scalar(
+        select(RosterEntry.id).where(RosterEntry.contest_id == contest.id, or_(*keys)).limit(1)) is not None
 
 
 def division_for(user: User, contest: Contest) -> Division | None:
@@ -79,6 +95,8 @@ def start(user: User, contest: Contest, *, now: datetime, seed: int | None = Non
     """The member's open attempt in the contest (resumed, never re-drawn), or a new one if
     the round is open and the limits allow it."""
     _lock_member(user)
+    if not eligible(user, contest):
+        raise Forbidden("Bạn không thuộc đối tượng dự thi của cuộc thi này.")
     attempt = open_attempt(user, contest)
     if attempt is not None:
         if now <= accepts_until(attempt, contest):
@@ -87,6 +105,11 @@ def start(user: User, contest: Contest, *, now: datetime, seed: int | None = Non
     round_ = current_round(contest, now)
     if round_ is None:
         raise DomainError("Hiện không có đợt thi nào đang mở.")
+    until = accepting_until(contest, round_, now)
+    if until is None:
+        reopens = next_start(contest, now)
+        raise DomainError(f"{round_.name} chỉ nhận bài trong khung giờ {window(round_).describe()}."
+                          + (f" Mở lại lúc {_local_text(reopens, contest)}." if reopens else ""))
     room = allowance(user, contest, round_, now)
     if room.left == 0:
         raise Conflict(f"Bạn đã dùng hết {contest.max_attempts} lượt thi của {round_.name}.")
@@ -101,7 +124,7 @@ def start(user: User, contest: Contest, *, now: datetime, seed: int | None = Non
     division = division_for(user, contest)
     attempt = Attempt(contest_id=contest.id, round_id=round_.id, user_id=user.id,
                       division_id=division.id if division else None, number=room.used + 1, seed=seed,
-                      started_at=now, deadline_at=min(now + timedelta(seconds=contest.time_limit_s), round_.closes_at))
+                      started_at=now, deadline_at=min(now + timedelta(seconds=contest.time_limit_s), until))
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
@@ -114,6 +137,10 @@ def start(user: User, contest: Contest, *, now: datetime, seed: int | None = Non
         if attempt is None:
             raise Conflict("Lượt thi vừa được tạo ở một yêu cầu khác. Vui lòng tải lại trang.") from None
     return attempt
+
+
+def _local_text(moment: datetime, contest: Contest) -> str:
+    return f"{moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(contest.time_zone)):%H:%M %d/%m/%Y}"
 
 
 def _lock(attempt: Attempt) -> Attempt:
@@ -216,10 +243,17 @@ class ContestEntry:
     or its next opening, or that it is over."""
 
     contest: Contest
-    round: Round | None = None           # the open round
-    allowance: Allowance | None = None   # in the open round
-    opens_at: datetime | None = None     # the next opening, when none is open
+    round: Round | None = None           # the round in progress
+    allowance: Allowance | None = None   # in that round
+    opens_at: datetime | None = None     # when attempts can next start, if not now
     open_attempt: Attempt | None = None
+    eligible: bool = True
+
+    @property
+    def hours(self) -> str | None:
+        """The round's daily window in words (``T2–T6, 07:30–17:30``), if it has one."""
+        daily = window(self.round) if self.round else None
+        return daily.describe() if daily else None
 
 
 @dataclass
@@ -229,31 +263,27 @@ class MemberContests:
     closed: list[ContestEntry]
 
 
-def contest_by_slug(slug: str) -> Contest:
-    contest = db.session.scalars(select(Contest).where(Contest.slug == slug)).first()
-    if contest is None:
-        raise NotFound("Không tìm thấy cuộc thi.")
-    return contest
-
-
 def entry(user: User, contest: Contest, now: datetime) -> ContestEntry:
     """Where the member stands in one contest at ``now``."""
+    allowed = eligible(user, contest)
     round_ = current_round(contest, now)
+    opens = None if round_ and accepting_until(contest, round_, now) else next_start(contest, now)
     if round_ is not None:
-        return ContestEntry(contest, round_, allowance(user, contest, round_, now),
-                            open_attempt=open_attempt(user, contest))
-    opens = min((r.opens_at for r in contest.rounds if r.opens_at > now), default=None)
-    return ContestEntry(contest, opens_at=opens)
+        return ContestEntry(contest, round_, allowance(user, contest, round_, now), opens,
+                            open_attempt(user, contest), allowed)
+    return ContestEntry(contest, opens_at=opens, eligible=allowed)
 
 
 def member_contests(user: User, now: datetime) -> MemberContests:
-    """Every contest the member may take (eligibility is "everyone" for now), sorted into
-    open, upcoming (soonest first) and closed (latest first)."""
+    """Every contest the member may take, sorted into open, upcoming (soonest first) and
+    closed (latest first)."""
     contests = db.session.scalars(select(Contest).options(selectinload(Contest.rounds))
                                   .order_by(Contest.created_at.desc(), Contest.id.desc())).all()
     found = MemberContests([], [], [])
     for contest in contests:
         item = entry(user, contest, now)
+        if not item.eligible:
+            continue
         (found.open if item.round else found.upcoming if item.opens_at else found.closed).append(item)
     found.upcoming.sort(key=lambda e: e.opens_at)
     found.closed.sort(key=lambda e: max((r.closes_at for r in e.contest.rounds), default=now), reverse=True)

@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_login import current_user, login_required
 
 from quiz.attempts import services
+from quiz.contests.services import contest_by_slug
 from quiz.contests.views import duration
 from quiz.db import MAX_ID, utcnow
 from quiz.errors import DomainError
@@ -100,21 +101,21 @@ def index():
 
 @bp.get("/cuoc-thi/<slug>")
 def rules(slug: str):
-    contest = services.contest_by_slug(slug)
+    contest = contest_by_slug(slug)
     return render_template("attempts/rules.html", contest=contest, duration=duration,
                            entry=services.entry(current_user, contest, utcnow()))
 
 
 @bp.get("/cuoc-thi/<slug>/bat-dau")
 def confirm(slug: str):
-    contest = services.contest_by_slug(slug)
+    contest = contest_by_slug(slug)
     return render_template("attempts/confirm.html", contest=contest, duration=duration,
                            entry=services.entry(current_user, contest, utcnow()))
 
 
 @bp.post("/cuoc-thi/<slug>/bat-dau")
 def start(slug: str):
-    contest = services.contest_by_slug(slug)
+    contest = contest_by_slug(slug)
     try:
         attempt = services.start(current_user, contest, now=utcnow())
     except DomainError as error:

@@ -41,3 +41,18 @@ def contests_create(source: Path, dry_run: bool):
         contest = result.contest
         click.echo(f"Đã tạo cuộc thi “{contest.title}” ({contest.slug}): {len(contest.rounds)} đợt, "
                    f"{sum(rule.count for rule in contest.draw_rules)} câu mỗi lượt.")
+
+
+@contests_group.command("roster")
+@click.argument("slug")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra, không ghi")
+@with_appcontext
+@unit_of_work
+def contests_roster(slug: str, source: Path, dry_run: bool):
+    """Nhập danh sách dự thi (.xlsx/.csv: họ và tên, số điện thoại hoặc CCCD, mã đơn vị); thay danh sách cũ."""
+    from quiz.contests import roster
+    from quiz.contests.services import contest_by_slug
+
+    result = roster.import_file(contest_by_slug(slug), source.name, source.read_bytes(), dry_run=dry_run)
+    click.echo(result.summary() + (" (chạy thử, chưa ghi)" if dry_run else ""))

@@ -1,7 +1,7 @@
-"""The organiser's forms for contests: a TOML specification, extending a round."""
+"""The organiser's forms for contests: a TOML specification, extending a round, a roster."""
 from __future__ import annotations
 
-from flask_wtf.file import FileAllowed, FileField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateTimeLocalField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
@@ -21,3 +21,10 @@ class SpecForm(Form):
 class ExtendForm(Form):
     closes_at = DateTimeLocalField("Giờ đóng mới", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                    validators=[InputRequired("Vui lòng chọn giờ đóng mới.")])
+
+
+class RosterForm(Form):
+    file = FileField("Tệp danh sách dự thi (.xlsx hoặc .csv)", validators=[
+        FileRequired("Vui lòng chọn tệp."), FileAllowed(["xlsx", "csv"], "Chỉ nhận tệp .xlsx hoặc .csv.")])
+    check = SubmitField("Kiểm tra")
+    save = SubmitField("Nhập danh sách")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quiz.db import utcnow
@@ -47,11 +47,43 @@ class Contest(db.Model):
                                            comment="Thứ tự tiêu chí xếp hạng, ngăn bởi dấu phẩy")
     show_answers: Mapped[str] = mapped_column(String(20), default="after_close", comment="Khi nào hiện đáp án")
     eligibility: Mapped[str] = mapped_column(String(20), default="everyone", comment="Ai được dự thi")
+    time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh",
+                                           comment="Múi giờ của khung giờ thi hằng ngày")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     rounds: Mapped[list[Round]] = relationship(order_by="Round.number", back_populates="contest")
+    eligible_units: Mapped[list[EligibleUnit]] = relationship(cascade="all, delete-orphan")
     divisions: Mapped[list[Division]] = relationship(order_by="Division.code", back_populates="contest")
     draw_rules: Mapped[list[DrawRule]] = relationship(order_by="DrawRule.position", back_populates="contest")
+
+
+class EligibleUnit(db.Model):
+    """With eligibility "units": the members of this unit's subtree may take the contest."""
+
+    __tablename__ = "contest_units"
+
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), primary_key=True)
+
+
+class RosterEntry(db.Model):
+    """With eligibility "roster": one person on the contest's imported list of eligible
+    members, matched to an account by phone or CCCD (normalised), counted under a unit."""
+
+    __tablename__ = "contest_roster"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "phone"),
+        UniqueConstraint("contest_id", "cccd"),
+        CheckConstraint("phone IS NOT NULL OR cccd IS NOT NULL", name="has_identity"),
+        Index("ix_contest_roster_contest_id_unit_id", "contest_id", "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    full_name: Mapped[str] = mapped_column(String(200), comment="Họ và tên như trong danh sách")
+    phone: Mapped[str | None] = mapped_column(String(20), comment="Số điện thoại đã chuẩn hoá")
+    cccd: Mapped[str | None] = mapped_column(String(20), comment="Số CCCD đã chuẩn hoá")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
 
 
 class Round(db.Model):
@@ -63,6 +95,10 @@ class Round(db.Model):
         UniqueConstraint("id", "contest_id"),  # lets an attempt refer to (its round, that round's contest)
         CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
         CheckConstraint("published_at IS NULL OR frozen_at IS NOT NULL", name="published_only_when_frozen"),
+        CheckConstraint("(window_days IS NULL AND window_opens_min IS NULL AND window_closes_min IS NULL) OR "
+                        "(window_days IS NOT NULL AND 0 <= window_opens_min "
+                        "AND window_opens_min < window_closes_min AND window_closes_min <= 1440)",
+                        name="daily_window_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +110,9 @@ class Round(db.Model):
     frozen_at: Mapped[datetime | None] = mapped_column(comment="Kết quả đã tính và chốt (UTC)")
     published_at: Mapped[datetime | None] = mapped_column(comment="Kết quả đã công bố (UTC)")
     prediction_truth: Mapped[int | None] = mapped_column(comment="Giá trị đúng của câu hỏi dự đoán, tính khi đóng")
+    window_days: Mapped[str | None] = mapped_column(String(7), comment="Khung giờ hằng ngày: các thứ (1 = thứ Hai … 7 = Chủ nhật); NULL: không giới hạn")
+    window_opens_min: Mapped[int | None] = mapped_column(comment="Khung giờ: mở, phút sau 0 giờ (giờ địa phương)")
+    window_closes_min: Mapped[int | None] = mapped_column(comment="Khung giờ: đóng, phút sau 0 giờ (giờ địa phương)")
 
     contest: Mapped[Contest] = relationship(back_populates="rounds")
 

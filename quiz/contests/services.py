@@ -8,11 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from quiz.banks.models import QuestionBank
-from quiz.contests.models import Contest, DrawRule, Round
+from quiz.contests.models import Contest, DrawRule, EligibleUnit, Round
 from quiz.errors import DomainError, NotFound
 from quiz.extensions import db
+from quiz.units.models import Unit
 
 EXTEND_REFUSED = "Chỉ được gia hạn: giờ đóng mới phải sau giờ đóng hiện tại."
+
+
 # Named queries -------------------------------------------------------------------------------
 
 def contests_with_rounds() -> list[Contest]:
@@ -29,11 +32,24 @@ def get_contest(contest_id: int) -> Contest:
     return contest
 
 
+def contest_by_slug(slug: str) -> Contest:
+    contest = db.session.scalars(select(Contest).where(Contest.slug == slug)).first()
+    if contest is None:
+        raise NotFound("Không tìm thấy cuộc thi.")
+    return contest
+
+
 def get_round(contest: Contest, round_id: int) -> Round:
     found = db.session.get(Round, round_id)
     if found is None or found.contest_id != contest.id:
         raise NotFound("Không tìm thấy đợt thi.")
     return found
+
+
+def eligible_units(contest: Contest) -> list[Unit]:
+    """With eligibility "units": the chosen units, by code."""
+    return list(db.session.scalars(select(Unit).join(EligibleUnit, EligibleUnit.unit_id == Unit.id)
+                                   .where(EligibleUnit.contest_id == contest.id).order_by(Unit.code)))
 
 
 def draw_with_banks(contest: Contest) -> list[tuple[DrawRule, QuestionBank]]:
@@ -42,8 +58,6 @@ def draw_with_banks(contest: Contest) -> list[tuple[DrawRule, QuestionBank]]:
         select(DrawRule, QuestionBank).join(QuestionBank, QuestionBank.id == DrawRule.bank_id)
         .where(DrawRule.contest_id == contest.id).order_by(DrawRule.position)))
 
-
-# Setting up from a page --------------------------------------------------------------------
 
 # A contest in progress: extend a round, never change the draw ---------------------------------
 

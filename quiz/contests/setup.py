@@ -15,6 +15,11 @@ attempt) carry the numbers. Times in the file are local (the configured time zon
     [[draw]]
     bank = "Chuyên đề năm 2026 – Bắc Ninh"
     count = 20
+
+Who may take part: ``eligibility = "everyone"`` (the default); ``units = ["TU.H01", …]``
+(eligibility "units": the members of those units' subtrees); or ``eligibility = "roster"``
+(the people on a list imported afterwards, see ``quiz.contests.roster``). A round may have
+a daily window: ``days = "T2-T6"`` and ``hours = "07:30-17:30"`` (local time).
 """
 from __future__ import annotations
 
@@ -29,11 +34,13 @@ from quiz.accounts.models import CATEGORIES
 from quiz.banks import services as banks
 from quiz.banks.models import DIFFICULTIES
 from quiz.contests import draw
-from quiz.contests.models import (ANSWERS_SHOWN, COUNTING, DEFAULT_TIE_BREAK, PREDICTION_METRICS, Contest,
-                                  Division, DrawRule, Round)
+from quiz.contests import schedule
+from quiz.contests.models import (ANSWERS_SHOWN, COUNTING, DEFAULT_TIE_BREAK, ELIGIBILITY, PREDICTION_METRICS,
+                                  Contest, Division, DrawRule, EligibleUnit, Round)
 from quiz.errors import InvalidFile, Problem
 from quiz.extensions import db
 from quiz.text import clean
+from quiz.units.models import Unit
 
 TIE_BREAKS = ("score", "prediction", "time_used", "submitted_at", "started_at")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -78,6 +85,22 @@ def _shape_problems(spec: dict) -> list[Problem]:
     if spec.get("prediction") is not None and not isinstance(spec["prediction"], dict):
         problems.append(Problem(None, "prediction: cần một bảng [prediction] với metric và prompt."))
     return problems
+
+
+def _daily_window(entry: dict, err) -> dict:
+    """A round's optional daily window (``days = "T2-T6"``, ``hours = "07:30-17:30"``; either
+    alone means every day or the whole day) as the Round's columns."""
+    if entry.get("days") is None and entry.get("hours") is None:
+        return {}
+    days = schedule.parse_days(entry.get("days", "T2-CN"))
+    hours = schedule.parse_hours(entry.get("hours", "00:00-24:00"))
+    if days is None:
+        err("days cần các thứ như \"T2-T6\" hoặc [\"T2\", \"T4\", \"CN\"].")
+    if hours is None:
+        err("hours cần khung giờ như \"07:30-17:30\" (giờ mở trước giờ đóng).")
+    if days is None or hours is None:
+        return {}
+    return {"window_days": days, "window_opens_min": hours[0], "window_closes_min": hours[1]}
 
 
 def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
@@ -126,7 +149,8 @@ def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
             err(_at(f"round {i}", "giờ mở/đóng cần dạng YYYY-MM-DD HH:MM."))
         elif closes <= opens:
             err(_at(f"round {i}", "giờ đóng phải sau giờ mở."))
-        rounds.append(Round(number=i, name=clean(entry.get("name")) or f"Đợt {i}", opens_at=opens, closes_at=closes))
+        rounds.append(Round(number=i, name=clean(entry.get("name")) or f"Đợt {i}", opens_at=opens, closes_at=closes,
+                            **_daily_window(entry, lambda message: err(_at(f"round {i}", message)))))
     if not rounds:
         err(_at("round", "cần ít nhất một đợt thi."))
 
@@ -140,6 +164,26 @@ def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
             err(_at(f"division {i}", f"đối tượng không có: {', '.join(unknown)}."))
         divisions.append(Division(code=clean(entry.get("code")), name=clean(entry.get("name")),
                                   categories=",".join(categories)))
+
+    units = []
+    codes = spec.get("units") or []
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        err(_at("units", "cần danh sách mã đơn vị, ví dụ [\"TU.H01\"]."))
+        codes = []
+    for code in codes:
+        unit = db.session.scalars(select(Unit).where(Unit.code == clean(code))).first()
+        if unit is None:
+            err(_at("units", f"không có đơn vị mã “{code}”."))
+        else:
+            units.append(unit)
+    eligibility = spec.get("eligibility", "units" if codes else "everyone")
+    if eligibility not in ELIGIBILITY:
+        err(_at("eligibility", f"cần một trong: {', '.join(ELIGIBILITY)}."))
+    elif (eligibility == "units") != bool(codes):
+        err(_at("units", "chỉ dùng cùng eligibility = \"units\", và khi đó cần ít nhất một mã đơn vị."))
+    elif eligibility == "roster":
+        setup.warnings.append(_at("eligibility", "chỉ những người trong danh sách dự thi được thi: nhớ nhập danh "
+                                                 "sách (quiz contests roster hoặc trang cuộc thi) trước khi mở."))
 
     rules = []
     for i, entry in enumerate(spec.get("draw") or [], start=1):
@@ -167,7 +211,9 @@ def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
                       grace_s=grace, max_attempts=max_attempts, min_delay_s=min_delay,
                       counting=spec.get("counting", "best"), show_answers=spec.get("show_answers", "after_close"),
                       tie_break=",".join(tie_break), prediction_metric=prediction.get("metric"),
-                      prediction_prompt=clean(prediction.get("prompt")), eligibility="everyone",
+                      prediction_prompt=clean(prediction.get("prompt")),
+                      eligibility=eligibility, time_zone=tz.key,
+                      eligible_units=[EligibleUnit(unit_id=unit.id) for unit in units],
                       rounds=rounds, divisions=divisions, draw_rules=rules)
     db.session.add(contest)
     db.session.flush()

@@ -1,5 +1,6 @@
 """The organiser's contest pages: the list, set-up from a TOML specification (check, then
-create), the contest page, and extending a round. The draw cannot be changed once created."""
+create), the contest page, extending a round, and importing the roster. The draw cannot be
+changed once created."""
 from __future__ import annotations
 
 import re
@@ -13,10 +14,11 @@ from quiz.accounts.models import CATEGORIES, Role
 from quiz.banks.models import DIFFICULTIES
 from quiz.config import ROOT
 from quiz.contests import services
-from quiz.contests.forms import MAX_SPEC, ExtendForm, SpecForm
-from quiz.contests import setup
+from quiz.contests import roster, schedule, setup
+from quiz.contests.forms import MAX_SPEC, ExtendForm, RosterForm, SpecForm
 from quiz.contests.setup import local_to_utc
 from quiz.db import MAX_ID, utcnow
+from quiz.errors import DomainError, InvalidFile
 from quiz.extensions import db
 from quiz.web.forms import submit
 from quiz.web.templating import local
@@ -118,13 +120,16 @@ def _extend_form(round_, tz: ZoneInfo) -> ExtendForm:
     return ExtendForm(formdata=None, closes_at=local(round_.closes_at, tz).replace(tzinfo=None, second=0))
 
 
-def _page(contest, failed: tuple[int, ExtendForm] | None = None):
+def _page(contest, failed: tuple[int, ExtendForm] | None = None, roster_form: RosterForm | None = None,
+          problems=None):
     tz = _tz()
     forms = {r.id: _extend_form(r, tz) for r in contest.rounds}
     if failed:
         forms[failed[0]] = failed[1]
     return render_template("contests/show.html", contest=contest, draw=services.draw_with_banks(contest),
-                           forms=forms, labels=LABELS, duration=duration, now=utcnow())
+                           forms=forms, labels=LABELS, duration=duration, now=utcnow(), window=schedule.window,
+                           units=services.eligible_units(contest), roster_size=roster.size(contest),
+                           roster_form=roster_form or RosterForm(formdata=None), problems=problems)
 
 
 @bp.get(f"/<{ID}:contest_id>")
@@ -145,3 +150,32 @@ def extend(contest_id: int, round_id: int):
         flash(f"Đã gia hạn “{round_.name}” đến {local(round_.closes_at, _tz()):%H:%M %d/%m/%Y}.", "success")
         return redirect(url_for("contests.show", contest_id=contest.id))
     return _page(contest, (round_.id, form)), outcome.status
+
+
+@bp.post(f"/<{ID}:contest_id>/danh-sach")
+@roles_required(*ORGANISERS)
+def import_roster(contest_id: int):
+    """Check (nothing written) or import the list of people who may take the contest."""
+    contest = services.get_contest(contest_id)
+    form = RosterForm()
+    if not form.validate_on_submit():
+        return _page(contest, roster_form=form), 422
+    dry_run = not form.save.data
+    upload = form.file.data
+    try:
+        result = roster.import_file(contest, upload.filename, upload.read(), dry_run=dry_run)
+    except InvalidFile as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _page(contest, roster_form=form, problems=error.problems), 422
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _page(contest, roster_form=form), error.status
+    if dry_run:
+        db.session.rollback()
+        flash(f"Tệp hợp lệ (chưa ghi). {result.summary()}", "success")
+        return _page(contest, roster_form=form)
+    db.session.commit()
+    flash(result.summary(), "success")
+    return redirect(url_for("contests.show", contest_id=contest_id) + "#danh-sach")

@@ -16,38 +16,7 @@ from quiz.contests.models import Contest
 from quiz.errors import Conflict, DomainError
 from quiz.extensions import db as _db
 
-T0 = datetime(2026, 12, 1, 0, 0)          # the round opens (UTC)
-LIMIT = 600
-
-
-@pytest.fixture
-def make_contest(app):
-    """A bank of 60 questions (option A right) and a contest drawing 20 of them."""
-    from quiz.banks import services as banks
-    from quiz.banks.formats import ParsedQuestion
-    from quiz.banks.validation import Checked, dedup_key
-
-    with app.app_context():
-        bank = banks.create_bank("Ngân hàng lượt thi")
-        rows = [Checked(ParsedQuestion(text=f"Câu hỏi thứ {i} về chuyên đề năm?", options=["Đúng", "Sai 1", "Sai 2",
-                                                                                      "Sai 3"], correct=0),
-                        "de", dedup_key(f"Câu hỏi thứ {i} về chuyên đề năm?")) for i in range(60)]
-        banks.write(bank, rows, now=T0)
-        _db.session.commit()
-    counter = iter(range(100))
-
-    def make(**changes) -> int:
-        spec = {"slug": f"cuoc-thi-{next(counter)}", "title": "Cuộc thi thử", "time_limit_s": LIMIT, "grace_s": 10,
-                "max_attempts": 3, "min_delay_s": 0,
-                "round": [{"name": "Tuần 1", "opens": T0.isoformat(), "closes": (T0 + timedelta(days=7)).isoformat()}],
-                "draw": [{"bank": "Ngân hàng lượt thi", "count": 20}], **changes}
-        with app.app_context():
-            result = setup.create(spec, tz=ZoneInfo("UTC"))
-            assert result.errors == [], result.errors
-            _db.session.commit()
-            return result.contest.id
-
-    return make
+from conftest import LIMIT, T0
 
 
 @pytest.fixture
@@ -302,3 +271,79 @@ def test_twenty_simultaneous_submits_give_one_result(app, make_contest, member):
     results, errors = _in_threads(app, 20, work)
     assert errors == []
     assert len(set(results)) == 1 and results[0][0] == 5
+
+
+def test_a_contest_for_chosen_units_admits_only_their_subtrees(app, make_contest, make_unit, make_user):
+    from quiz.errors import Forbidden
+
+    make_unit("TU")
+    make_unit("TU.H1", "TU")
+    make_unit("TU.H1.C1", "TU.H1")
+    make_unit("TU.H10", "TU")                 # a sibling: not in TU.H1's subtree
+    inside = make_user(phone="0912000301", unit="TU.H1.C1")
+    outside = make_user(phone="0912000302", unit="TU.H10")
+    cid = make_contest(units=["TU.H1"])
+    with app.app_context():
+        contest, user = load(cid, inside.id)
+        assert contest.eligibility == "units"
+        assert attempts.start(user, contest, now=T0 + timedelta(hours=1)).number == 1
+        assert [e.contest.id for e in attempts.member_contests(user, T0 + timedelta(hours=1)).open] == [cid]
+        contest, user = load(cid, outside.id)
+        with pytest.raises(Forbidden, match="không thuộc đối tượng dự thi"):
+            attempts.start(user, contest, now=T0 + timedelta(hours=1))
+        found = attempts.member_contests(user, T0 + timedelta(hours=1))
+        assert found.open == found.upcoming == found.closed == []
+
+
+def test_unknown_eligible_unit_is_a_setup_error(app, make_contest):
+    with app.app_context():
+        result = setup.create({"slug": "x", "title": "X", "units": ["KHONG-CO"], "round": [
+            {"opens": T0.isoformat(), "closes": (T0 + timedelta(days=1)).isoformat()}],
+            "draw": [{"bank": "Ngân hàng lượt thi", "count": 5}]}, tz=ZoneInfo("UTC"))
+        assert any("KHONG-CO" in str(p) for p in result.errors) and result.contest is None
+
+
+def test_a_daily_window_refuses_starts_outside_it_and_ends_attempts_with_it(app, make_contest, member):
+    # T0 is Tuesday 01/12/2026; the contest's clock is UTC here.
+    cid = make_contest(round=[{"name": "Tuần 1", "opens": T0.isoformat(), "closes": (T0 + timedelta(days=7)).isoformat(),
+                               "days": "T2-T6", "hours": "07:30-17:30"}])
+    with app.app_context():
+        contest, user = load(cid, member.id)
+        with pytest.raises(DomainError, match=r"chỉ nhận bài trong khung giờ T2–T6, 07:30–17:30\. "
+                                              r"Mở lại lúc 07:30 01/12/2026"):
+            attempts.start(user, contest, now=T0 + timedelta(hours=6))
+        entry = attempts.entry(user, contest, T0 + timedelta(hours=6))
+        assert entry.round is not None and entry.opens_at == T0 + timedelta(hours=7, minutes=30)
+        late = T0 + timedelta(hours=17, minutes=25)            # five minutes before the window ends
+        attempt = attempts.start(user, contest, now=late)
+        assert attempt.deadline_at == T0 + timedelta(hours=17, minutes=30)
+        assert attempts.entry(user, contest, late).opens_at is None
+        saturday = T0 + timedelta(days=4, hours=10)
+        with pytest.raises(DomainError, match="Mở lại lúc 07:30 07/12/2026"):
+            attempts.start(user, contest, now=saturday)
+
+
+def test_a_roster_contest_admits_the_people_on_it_by_phone_or_cccd(app, make_contest, make_user):
+    from quiz.contests import roster
+    from quiz.errors import Forbidden
+    from quiz.tables import Table
+
+    by_phone = make_user(phone="0912000401", unit="TU")
+    by_cccd = make_user(phone="0912000402", cccd="001090000402", unit="TU")
+    not_listed = make_user(phone="0912000403", unit="TU")
+    cid = make_contest(eligibility="roster")
+    now = T0 + timedelta(hours=1)
+    with app.app_context():
+        contest = _db.session.get(Contest, cid)
+        assert attempts.member_contests(_db.session.merge(by_phone), now).open == []   # no roster yet: nobody
+        roster.import_table(contest, Table(None, ["Họ và tên", "Số điện thoại", "Số CCCD", "Mã đơn vị"], [
+            (2, ["Nguyễn Văn An", "0912.000.401", "", "TU"]),
+            (3, ["Trần Thị Bình", "", "001 090 000 402", "TU"])]))
+        _db.session.commit()
+        for person in (by_phone, by_cccd):
+            contest, user = load(cid, person.id)
+            assert attempts.start(user, contest, now=now).number == 1
+        contest, user = load(cid, not_listed.id)
+        with pytest.raises(Forbidden):
+            attempts.start(user, contest, now=now)
+        assert attempts.member_contests(user, now).open == []

@@ -365,3 +365,38 @@ def test_a_mistyped_prediction_does_not_lose_the_final_submit(app, client, make_
     with app.app_context():
         attempt = _db.session.get(Attempt, attempt_id)
         assert attempt.finished_at is not None and attempt.prediction is None
+
+
+# --- Eligibility, daily windows and the countdown on the pages ------------------------------------
+
+def test_an_upcoming_contest_counts_down_to_its_opening(client, make_contest, member):
+    make_contest(opens=timedelta(days=2, hours=3), closes=timedelta(days=9))
+    body = text(client.get("/cuoc-thi"))
+    match = re.search(r'<span class="countdown" data-countdown="(\d+)">\(còn (2 ngày [23] giờ)\)</span>', body)
+    assert match and 2 * 86400 + 3 * 3600 - 60 <= int(match.group(1)) <= 2 * 86400 + 3 * 3600
+    assert "js/countdown.js" in body
+
+
+def test_outside_the_daily_window_the_round_shows_when_it_reopens_and_no_start(client, make_contest, member):
+    from quiz.contests.schedule import DAY_NAMES
+
+    other_day = DAY_NAMES[(utcnow() + timedelta(days=2)).isoweekday() - 1]   # the contest's clock is UTC
+    slug = make_contest(round=[{"name": "Tuần 1", "opens": (utcnow() - timedelta(days=1)).isoformat(),
+                                "closes": (utcnow() + timedelta(days=6)).isoformat(), "days": other_day,
+                                "hours": "08:00-17:00"}])
+    rules = text(client.get(f"/cuoc-thi/{slug}"))
+    assert f"{other_day}, 08:00–17:00" in rules and "Ngoài khung giờ thi" in rules
+    assert "Bắt đầu làm bài" not in rules
+    listed = text(client.get("/cuoc-thi"))
+    assert "Ngoài khung giờ thi: mở lại lúc" in listed and "countdown" in listed
+
+
+def test_a_member_outside_the_chosen_units_is_told_so_and_cannot_start(client, make_contest, member, make_unit):
+    make_unit("KHAC")
+    slug = make_contest(units=["KHAC"])
+    rules = text(client.get(f"/cuoc-thi/{slug}"))
+    assert "Bạn không thuộc đối tượng dự thi" in rules and "Bắt đầu làm bài" not in rules
+    assert slug not in text(client.get("/cuoc-thi"))
+    token = csrf_token(client, f"/cuoc-thi/{slug}/bat-dau")
+    refused = client.post(f"/cuoc-thi/{slug}/bat-dau", data={"csrf_token": token}, follow_redirects=True)
+    assert "Bạn không thuộc đối tượng dự thi" in text(refused)

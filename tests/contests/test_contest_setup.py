@@ -60,6 +60,13 @@ def test_the_example_sets_up_a_contest_in_local_time(db, shipped):
     ({"draw": [{"bank": "Chuyên đề năm 2026 – Bắc Ninh", "count": 61}]}, "cần 61 câu nhưng ngân hàng chỉ có 60"),
     ({"draw": [{"bank": "Chuyên đề năm 2026 – Bắc Ninh", "count": 5, "difficulty": "rất khó"}]}, "difficulty"),
     ({"division": [{"code": "A", "name": "A", "categories": ["nguoi_ngoai_hanh_tinh"]}]}, "đối tượng không có"),
+    ({"round": [{"opens": "2026-12-01 07:00", "closes": "2026-12-07 21:00", "days": "T6-T2"}]}, "round 1: days"),
+    ({"round": [{"opens": "2026-12-01 07:00", "closes": "2026-12-07 21:00", "hours": "17:30-07:30"}]},
+     "round 1: hours"),
+    ({"eligibility": "friends"}, "eligibility"),
+    ({"eligibility": "units"}, "cần ít nhất một mã đơn vị"),
+    ({"eligibility": "roster", "units": ["TU"]}, "units"),
+    ({"units": ["KHONG-CO"]}, "không có đơn vị mã “KHONG-CO”"),
 ])
 def test_each_error_is_named_and_nothing_is_written(db, shipped, changes, expected):
     result = setup.create(spec(**changes), tz=TZ)
@@ -104,7 +111,7 @@ def test_a_specification_of_the_wrong_shape_is_an_error_not_a_crash(db, shipped,
 
 def test_the_demo_has_a_contest_open_now_and_loading_it_twice_changes_nothing(db):
     from quiz import demo
-    from quiz.attempts.services import current_round
+    from quiz.contests.schedule import current_round
     from quiz.db import utcnow
 
     now = utcnow()
@@ -113,3 +120,15 @@ def test_the_demo_has_a_contest_open_now_and_loading_it_twice_changes_nothing(db
     contests = db.session.query(Contest).all()
     assert [c.slug for c in contests] == [demo.CONTEST_SLUG]
     assert current_round(contests[0], now).name == "Tuần 1"
+
+
+def test_a_daily_window_and_a_roster_are_set_up(db, shipped):
+    rounds = [{"name": "Tuần 1", "opens": "2026-12-01 07:00", "closes": "2026-12-07 21:00", "days": "T2-T6",
+               "hours": "07:30-17:30"}, {"name": "Tuần 2", "opens": "2026-12-08 07:00", "closes": "2026-12-14 21:00"}]
+    result = setup.create(spec(round=rounds, eligibility="roster"), tz=TZ)
+    assert result.errors == []
+    first, second = result.contest.rounds
+    assert (first.window_days, first.window_opens_min, first.window_closes_min) == ("12345", 450, 1050)
+    assert second.window_days is None
+    assert result.contest.time_zone == "Asia/Ho_Chi_Minh" and result.contest.eligibility == "roster"
+    assert any("nhớ nhập danh sách" in str(w) for w in result.warnings)

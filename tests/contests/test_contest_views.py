@@ -109,7 +109,7 @@ def toml_of(spec: dict) -> str:
 def routes(contest_id: int, round_id: int) -> list[tuple[str, str]]:
     c = f"/quan-tri/cuoc-thi/{contest_id}"
     return [("GET", "/quan-tri/cuoc-thi"), ("GET", NEW), ("POST", NEW), ("GET", c),
-            ("POST", f"{c}/dot/{round_id}/gia-han")]
+            ("POST", f"{c}/dot/{round_id}/gia-han"), ("POST", f"{c}/danh-sach")]
 
 
 def test_anonymous_goes_to_login(app, client, contest):
@@ -323,3 +323,52 @@ def test_extend_round_refuses_a_close_in_the_past(db, shipped):
     round_.frozen_at = now
     with pytest.raises(DomainError, match="đã chốt kết quả"):
         services.extend_round(round_, datetime(2027, 1, 20), now)
+
+
+# --- The roster -------------------------------------------------------------------------------
+
+@pytest.fixture
+def roster_contest(app, shipped, make_unit):
+    make_unit("TU")
+    with app.app_context():
+        result = setup.create(running_spec(eligibility="roster", slug="theo-danh-sach"), tz=TZ)
+        db.session.commit()
+        return result.contest.id
+
+
+def upload_roster(client, contest_id: int, csv: str, button: str):
+    url = f"/quan-tri/cuoc-thi/{contest_id}"
+    return post_form(client, f"{url}/danh-sach", {"file": (io.BytesIO(csv.encode()), "ds.csv"), button: "1"},
+                     token_from=url, content_type="multipart/form-data")
+
+
+def test_the_roster_is_checked_then_imported_from_the_contest_page(app, client, roster_contest, organiser):
+    from quiz.contests import roster
+
+    page = text(client.get(f"/quan-tri/cuoc-thi/{roster_contest}"))
+    assert "Chưa có danh sách" in page and "danh sách dự thi được nhập" in page
+    good = "Họ và tên,Số điện thoại,Mã đơn vị\nNguyễn Văn An,0912000001,TU\nLê Thị Hoa,0912000002,TU\n"
+    checked = upload_roster(client, roster_contest, good, "check")
+    assert checked.status_code == 200 and "Tệp hợp lệ (chưa ghi)" in text(checked)
+    with app.app_context():
+        assert roster.size(db.session.get(Contest, roster_contest)) == 0
+    done = upload_roster(client, roster_contest, good, "save")
+    assert done.status_code == 302
+    page = text(client.get(done.headers["Location"]))
+    assert "2 người thuộc 1 đơn vị" in page and "<strong>2</strong> người trong danh sách" in page
+
+
+def test_a_bad_roster_lists_its_problems_and_keeps_the_old_one(app, client, roster_contest, organiser):
+    from quiz.contests import roster
+
+    upload_roster(client, roster_contest, "Họ và tên,Số điện thoại,Mã đơn vị\nAn,0912000001,TU\n", "save")
+    failed = upload_roster(client, roster_contest, "Họ và tên,Số điện thoại,Mã đơn vị\n<b>X</b>,abc,ZZ\n", "save")
+    body = text(failed)
+    assert failed.status_code == 422 and "dòng 2" in body and "ZZ" in body and "<b>X</b>" not in body
+    with app.app_context():
+        assert roster.size(db.session.get(Contest, roster_contest)) == 1
+
+
+def test_a_roster_upload_to_an_everyone_contest_is_refused(client, contest, organiser):
+    refused = upload_roster(client, contest[0], "Họ và tên,Số điện thoại,Mã đơn vị\nAn,0912000001,TU\n", "save")
+    assert refused.status_code == 400 and "không dùng danh sách dự thi" in text(refused)

@@ -1,0 +1,113 @@
+"""A contest's roster: the imported list of the people eligible to take it (eligibility
+"roster"), each counted under a unit for participation reports.
+
+Columns: họ và tên, số điện thoại and/or CCCD (at least one per row), mã đơn vị. The whole
+file is checked before anything is written (missing name, a number that is not a phone or a
+CCCD, an unknown unit, the same person twice); a file with any problem writes nothing and
+every problem is named by row. An import replaces the contest's whole roster.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, insert, select
+
+from quiz.accounts.identity import normalise_cccd, normalise_phone
+from quiz.contests.models import Contest, RosterEntry
+from quiz.errors import DomainError, InvalidFile, Problem
+from quiz.extensions import db
+from quiz.tables import Table, cell, map_columns, read_table
+from quiz.text import clean
+from quiz.units.models import Unit
+
+COLUMNS = {
+    "name": ["Họ và tên", "ho va ten", "ho ten", "ten", "full name", "name"],
+    "phone": ["Số điện thoại", "so dien thoai", "dien thoai", "sdt", "so dt", "phone"],
+    "cccd": ["Số CCCD", "so cccd", "cccd", "cmnd", "so dinh danh", "so dinh danh ca nhan", "id number"],
+    "unit": ["Mã đơn vị", "ma don vi", "ma dv", "unit code", "unit"],
+}
+
+
+@dataclass
+class RosterResult:
+    people: int
+    units: int
+    replaced: int
+
+    def summary(self) -> str:
+        return (f"Danh sách dự thi: {self.people} người thuộc {self.units} đơn vị"
+                + (f" (thay cho danh sách cũ {self.replaced} người)." if self.replaced else "."))
+
+
+def import_file(contest: Contest, filename: str, data: bytes, *, dry_run: bool = False) -> RosterResult:
+    return import_table(contest, read_table(filename, data), dry_run=dry_run)
+
+
+def import_table(contest: Contest, table: Table, *, dry_run: bool = False) -> RosterResult:
+    if contest.eligibility != "roster":
+        raise DomainError("Cuộc thi này không dùng danh sách dự thi (eligibility khác “roster”).")
+    columns = map_columns(table, COLUMNS, required={"name", "unit"})
+    if "phone" not in columns and "cccd" not in columns:
+        raise InvalidFile([Problem(1, "Thiếu cột “Số điện thoại” hoặc “Số CCCD”: cần ít nhất một cột "
+                                      "để nhận ra người dự thi khi đăng nhập.", table.sheet)])
+    units = dict(db.session.execute(select(Unit.code, Unit.id)).all())
+    rows, problems = [], []
+    first_row: dict[tuple[str, str], int] = {}
+    for number, values in table.rows:
+        def problem(message: str) -> None:
+            problems.append(Problem(number, message, table.sheet))
+
+        name, code = clean(cell(values, columns["name"])), clean(cell(values, columns["unit"]))
+        raw_phone, raw_cccd = (_number_text(cell(values, columns.get(key)), width)
+                               for key, width in (("phone", 10), ("cccd", 12)))
+        phone = cccd = None
+        try:
+            phone = normalise_phone(raw_phone) if raw_phone else None
+        except DomainError as error:
+            problem(f"“{raw_phone}”: {error.message}")
+        try:
+            cccd = normalise_cccd(raw_cccd) if raw_cccd else None
+        except DomainError as error:
+            problem(f"“{raw_cccd}”: {error.message}")
+        if not name:
+            problem("Thiếu họ và tên.")
+        elif len(name) > 200:
+            problem("Họ và tên dài quá 200 ký tự.")
+        if not raw_phone and not raw_cccd:
+            problem(f"{name or 'Người này'} chưa có số điện thoại hay số CCCD.")
+        if not code:
+            problem("Thiếu mã đơn vị.")
+        elif code not in units:
+            problem(f"Không có đơn vị mã “{code}” trong cây đơn vị.")
+        for kind, value, label in (("phone", phone, "Số điện thoại"), ("cccd", cccd, "Số CCCD")):
+            if value and (kind, value) in first_row:
+                problem(f"{label} {value} trùng với dòng {first_row[kind, value]}.")
+            elif value:
+                first_row[kind, value] = number
+        rows.append({"contest_id": contest.id, "full_name": name, "phone": phone, "cccd": cccd,
+                     "unit_id": units.get(code)})
+    if problems:
+        raise InvalidFile(problems)
+    if not rows:
+        raise InvalidFile([Problem(None, "Danh sách không có người nào.", table.sheet)])
+    replaced = size(contest)
+    if not dry_run:
+        db.session.execute(delete(RosterEntry).where(RosterEntry.contest_id == contest.id))
+        for start in range(0, len(rows), 5000):
+            db.session.execute(insert(RosterEntry), rows[start:start + 5000])
+    return RosterResult(len(rows), len(Counter(row["unit_id"] for row in rows)), replaced)
+
+
+def _number_text(value, width: int) -> str:
+    """A cell as text; a number Excel stored as a number lost its leading zero (every mobile
+    number and every CCCD starts with 0), which is put back."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+        digits = str(int(value))
+        return "0" + digits if len(digits) == width - 1 else digits
+    return clean(value)
+
+
+def size(contest: Contest) -> int:
+    return db.session.scalar(select(func.count()).select_from(RosterEntry)
+                             .where(RosterEntry.contest_id == contest.id))
