@@ -24,6 +24,7 @@ class Attempt(db.Model):
         Index("uq_attempts_one_open", "user_id", "contest_id", unique=True,
               sqlite_where=text("finished_at IS NULL"), postgresql_where=text("finished_at IS NULL")),
         Index("ix_attempts_round_id_user_id", "round_id", "user_id"),
+        Index("ix_attempts_contest_id_unit_id_user_id", "contest_id", "unit_id", "user_id"),
         ForeignKeyConstraint(["round_id", "contest_id"], ["rounds.id", "rounds.contest_id"],
                              name="fk_attempts_round_contest", ondelete="RESTRICT"),
     )
@@ -33,6 +34,8 @@ class Attempt(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="RESTRICT"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     division_id: Mapped[int | None] = mapped_column(ForeignKey("divisions.id", ondelete="RESTRICT"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"),
+                                                comment="Đơn vị của thí sinh lúc bắt đầu (báo cáo theo đơn vị)")
     number: Mapped[int] = mapped_column(comment="Lượt thứ mấy của thí sinh trong đợt")
     seed: Mapped[int] = mapped_column(BigInteger, comment="Hạt giống bốc đề: tái tạo được đề")
     started_at: Mapped[datetime] = mapped_column(comment="Bắt đầu (UTC, giờ máy chủ)")

@@ -123,7 +123,8 @@ def start(user: User, contest: Contest, *, now: datetime, seed: int | None = Non
     drawn = draw.pick(pools, options, seen, seed)
     division = division_for(user, contest)
     attempt = Attempt(contest_id=contest.id, round_id=round_.id, user_id=user.id,
-                      division_id=division.id if division else None, number=room.used + 1, seed=seed,
+                      division_id=division.id if division else None, unit_id=user.unit_id,
+                      number=room.used + 1, seed=seed,
                       started_at=now, deadline_at=min(now + timedelta(seconds=contest.time_limit_s), until))
     try:
         with db.session.begin_nested():

@@ -49,12 +49,15 @@ class Contest(db.Model):
     eligibility: Mapped[str] = mapped_column(String(20), default="everyone", comment="Ai được dự thi")
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh",
                                            comment="Múi giờ của khung giờ thi hằng ngày")
+    one_prize_per_person: Mapped[bool] = mapped_column(default=False,
+                                                       comment="Mỗi người tối đa một giải trong cả cuộc thi")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     rounds: Mapped[list[Round]] = relationship(order_by="Round.number", back_populates="contest")
     eligible_units: Mapped[list[EligibleUnit]] = relationship(cascade="all, delete-orphan")
     divisions: Mapped[list[Division]] = relationship(order_by="Division.code", back_populates="contest")
     draw_rules: Mapped[list[DrawRule]] = relationship(order_by="DrawRule.position", back_populates="contest")
+    prize_tiers: Mapped[list[PrizeTier]] = relationship(order_by="PrizeTier.position", cascade="all, delete-orphan")
 
 
 class EligibleUnit(db.Model):
@@ -152,3 +155,22 @@ class DrawRule(db.Model):
     count: Mapped[int] = mapped_column(comment="Số câu rút")
 
     contest: Mapped[Contest] = relationship(back_populates="draw_rules")
+
+
+class PrizeTier(db.Model):
+    """One line of the prize structure: ``count`` prizes named ``name`` (Nhất, Nhì …), awarded in
+    rank order after the lines before it; for one round and one division, or for every one."""
+
+    __tablename__ = "prize_tiers"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "position"),
+        CheckConstraint("count > 0", name="count_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(comment="Thứ tự giải, cao trước")
+    name: Mapped[str] = mapped_column(String(50), comment="Tên giải: Nhất, Nhì, Ba, Khuyến khích …")
+    count: Mapped[int] = mapped_column(comment="Số giải")
+    round_number: Mapped[int | None] = mapped_column(comment="Chỉ đợt này; NULL: mọi đợt")
+    division_code: Mapped[str | None] = mapped_column(String(20), comment="Chỉ bảng này; NULL: mọi bảng")

@@ -19,7 +19,9 @@ attempt) carry the numbers. Times in the file are local (the configured time zon
 Who may take part: ``eligibility = "everyone"`` (the default); ``units = ["TU.H01", …]``
 (eligibility "units": the members of those units' subtrees); or ``eligibility = "roster"``
 (the people on a list imported afterwards, see ``quiz.contests.roster``). A round may have
-a daily window: ``days = "T2-T6"`` and ``hours = "07:30-17:30"`` (local time).
+a daily window: ``days = "T2-T6"`` and ``hours = "07:30-17:30"`` (local time). Prizes are
+``[[prize]]`` tables (``name``, ``count``, optionally ``division`` and ``round``), awarded in
+their order; ``one_prize_per_person = true`` keeps each member to one prize in the contest.
 """
 from __future__ import annotations
 
@@ -36,13 +38,14 @@ from quiz.banks.models import DIFFICULTIES
 from quiz.contests import draw
 from quiz.contests import schedule
 from quiz.contests.models import (ANSWERS_SHOWN, COUNTING, DEFAULT_TIE_BREAK, ELIGIBILITY, PREDICTION_METRICS,
-                                  Contest, Division, DrawRule, EligibleUnit, Round)
+                                  Contest, Division, DrawRule, EligibleUnit, PrizeTier, Round)
 from quiz.errors import InvalidFile, Problem
+from quiz.rankings.criteria import CRITERIA
 from quiz.extensions import db
 from quiz.text import clean
 from quiz.units.models import Unit
 
-TIE_BREAKS = ("score", "prediction", "time_used", "submitted_at", "started_at")
+TIE_BREAKS = tuple(CRITERIA)
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -71,7 +74,8 @@ def local_to_utc(raw, tz: ZoneInfo) -> datetime | None:
     return value.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-_TABLES = {"round": "đợt thi ([[round]])", "division": "bảng ([[division]])", "draw": "dòng rút đề ([[draw]])"}
+_TABLES = {"round": "đợt thi ([[round]])", "division": "bảng ([[division]])", "draw": "dòng rút đề ([[draw]])",
+           "prize": "giải ([[prize]])"}
 
 
 def _shape_problems(spec: dict) -> list[Problem]:
@@ -202,6 +206,24 @@ def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
     if not rules and not any("draw" in p.message for p in setup.errors):
         err(_at("draw", "cần ít nhất một dòng rút đề."))
 
+    tiers = []
+    for i, entry in enumerate(spec.get("prize") or [], start=1):
+        name, count, division, number = (clean(entry.get("name")), entry.get("count"), entry.get("division"),
+                                         entry.get("round"))
+        if not name or len(name) > 50:
+            err(_at(f"prize {i}", "cần tên giải (tối đa 50 ký tự), ví dụ \"Nhất\"."))
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            err(_at(f"prize {i}", "count cần một số nguyên dương."))
+        if division is not None and division not in {d.code for d in divisions}:
+            err(_at(f"prize {i}", f"không có bảng “{division}”."))
+        if number is not None and (not isinstance(number, int) or not 1 <= number <= len(rounds)):
+            err(_at(f"prize {i}", f"round cần số thứ tự một đợt thi (1 đến {len(rounds)})."))
+        tiers.append(PrizeTier(position=i, name=name, count=count if isinstance(count, int) else 1,
+                               division_code=division, round_number=number))
+    one_prize = spec.get("one_prize_per_person", False)
+    if not isinstance(one_prize, bool):
+        err(_at("one_prize_per_person", "cần true hoặc false."))
+
     if rules and not setup.errors:
         _check_pools(setup, rules, attempts=(max_attempts or 1) * len(rounds))
     if setup.errors or dry_run:
@@ -214,7 +236,8 @@ def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
                       prediction_prompt=clean(prediction.get("prompt")),
                       eligibility=eligibility, time_zone=tz.key,
                       eligible_units=[EligibleUnit(unit_id=unit.id) for unit in units],
-                      rounds=rounds, divisions=divisions, draw_rules=rules)
+                      rounds=rounds, divisions=divisions, draw_rules=rules, prize_tiers=tiers,
+                      one_prize_per_person=one_prize)
     db.session.add(contest)
     db.session.flush()
     setup.contest = contest

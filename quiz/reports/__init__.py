@@ -1,0 +1,1 @@
+"""Reports: official result spreadsheets (.xlsx and .csv)."""
