@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     from quiz.attempts.views import bp as attempts_bp
     from quiz.banks.views import bp as banks_bp
     from quiz.contests.views import bp as contests_bp
+    from quiz.rankings.views import bp as rankings_bp
     from quiz.units.views import bp as units_bp
     from quiz.web.views import bp as main_bp
     app.register_blueprint(main_bp)
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(banks_bp)
     app.register_blueprint(contests_bp)
     app.register_blueprint(attempts_bp)
+    app.register_blueprint(rankings_bp)
 
     from quiz.cli import register_commands
     register_commands(app)

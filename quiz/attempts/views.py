@@ -20,6 +20,7 @@ from quiz.contests.views import duration
 from quiz.db import MAX_ID, utcnow
 from quiz.errors import DomainError
 from quiz.extensions import db
+from quiz.rankings import services as rankings
 from quiz.web.templating import local
 
 bp = Blueprint("attempts", __name__)
@@ -190,4 +191,5 @@ def result(attempt_id: int):
                            total=services.question_count(attempt), used=mm_ss((attempt.time_used_ms or 0) / 1000),
                            room=services.allowance(current_user, contest, round_, now),
                            round_open=round_.opens_at <= now < round_.closes_at,
+                           place=rankings.place(round_, current_user.id) if round_.published_at else None,
                            questions=services.sheet(attempt) if show_key else None, letters="ABCDEFGH")

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, cast, delete, func, insert, literal, null, select, update
+from sqlalchemy.orm import selectinload
 
 from quiz.accounts.models import User
 from quiz.attempts import services as attempts
 from quiz.attempts.models import Attempt
+from quiz.banks.models import Question
 from quiz.contests.models import Contest, Round
 from quiz.errors import Conflict, DomainError
 from quiz.extensions import db
@@ -24,6 +26,7 @@ from quiz.rankings import statistics
 from quiz.rankings.criteria import COUNTING, TRUTH, ordering
 from quiz.rankings.models import QuestionStat, Result
 from quiz.units.models import Unit
+from quiz.units.services import in_subtree
 
 STATES = {"upcoming": "sắp mở", "open": "đang mở", "closed": "đã đóng, chưa tính kết quả",
           "frozen": "đã tính và chốt kết quả", "published": "đã công bố kết quả"}
@@ -214,3 +217,48 @@ def ranked_count(round_: Round, division_id: int | None) -> int:
     return db.session.scalar(select(func.count()).select_from(Result).where(
         Result.round_id == round_.id,
         Result.division_id.is_(None) if division_id is None else Result.division_id == division_id))
+
+
+@dataclass
+class Winner:
+    prize: str
+    rank: int
+    full_name: str
+    unit_name: str | None
+    division: str | None
+    score: int
+    time_used_ms: int
+    user_id: int
+    unit_id: int | None
+
+
+def winners(round_: Round, contest: Contest, within: Unit | None = None) -> list[Winner]:
+    """The round's prize winners, highest tier first, then division and rank (only those of
+    ``within``'s subtree when given)."""
+    tier = {}
+    for position, prize in enumerate(contest.prize_tiers):
+        tier.setdefault(prize.name, position)
+    divisions = {d.id: d.name for d in contest.divisions}
+    query = (select(Result.prize, Result.rank, User.full_name, Unit.name, Result.division_id, Result.score,
+                    Result.time_used_ms, Result.user_id, Result.unit_id)
+             .join(User, User.id == Result.user_id).outerjoin(Unit, Unit.id == Result.unit_id)
+             .where(Result.round_id == round_.id, Result.prize.is_not(None)))
+    if within is not None:
+        query = query.where(in_subtree(within))
+    rows = [Winner(prize, rank, name, unit, divisions.get(division), score, used, user_id, unit_id)
+            for prize, rank, name, unit, division, score, used, user_id, unit_id in db.session.execute(query)]
+    return sorted(rows, key=lambda w: (tier.get(w.prize, len(tier)), w.division or "", w.rank))
+
+
+def all_correct(round_: Round, contest: Contest) -> int:
+    """Members whose counted attempt answered every question right."""
+    return db.session.scalar(select(func.count()).select_from(Result).where(
+        Result.round_id == round_.id, Result.score >= questions_per_attempt(contest)))
+
+
+def answer_key(round_: Round) -> list[tuple[Question, QuestionStat]]:
+    """The questions drawn in the round, with their options and statistics, hardest first."""
+    return list(db.session.execute(
+        select(Question, QuestionStat).join(QuestionStat, QuestionStat.question_id == Question.id)
+        .where(QuestionStat.round_id == round_.id).options(selectinload(Question.options))
+        .order_by(QuestionStat.facility, Question.id)).all())

@@ -1,0 +1,145 @@
+"""Results pages: the organiser's round results (preview, compute and freeze, compute again,
+publish, the standings by division, question statistics), the published page of a round
+(winners by tier, the answer key, how many answered everything right, top units) and the
+certificates. The rules live in ``quiz.rankings.services``; these views parse, call, commit."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from quiz.accounts.access import roles_required
+from quiz.contests import services as contests
+from quiz.contests.views import ORGANISERS, duration
+from quiz.db import MAX_ID, utcnow
+from quiz.errors import DomainError, NotFound
+from quiz.extensions import db
+from quiz.rankings import services
+from quiz.rankings.criteria import CRITERIA
+from quiz.reports import figures, scope
+from quiz.units import services as units
+
+bp = Blueprint("rankings", __name__)
+
+ID = f"int(max={MAX_ID})"
+PER_PAGE = 50
+TOP_UNITS = 10
+
+
+def _page_number() -> int:
+    raw = request.args.get("trang", "1")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= 100_000 else 1
+
+
+def _division(contest):
+    """The division chosen with ``?bang=<id>`` (the first one by default; None without divisions)."""
+    if not contest.divisions:
+        return None
+    chosen = units.as_id(request.args.get("bang"))
+    return next((d for d in contest.divisions if d.id == chosen), contest.divisions[0])
+
+
+def ms(value: int | None) -> str:
+    """Milliseconds as ``mm:ss.s``."""
+    if value is None:
+        return ""
+    minutes, rest = divmod(value / 1000, 60)
+    return f"{int(minutes):02d}:{rest:04.1f}"
+
+
+# The organiser's round results ---------------------------------------------------------------------
+
+@bp.get(f"/quan-tri/cuoc-thi/<{ID}:contest_id>/dot/<{ID}:round_id>/ket-qua")
+@roles_required(*ORGANISERS)
+def round_results(contest_id: int, round_id: int):
+    contest = contests.get_contest(contest_id)
+    round_ = contests.get_round(contest, round_id)
+    now = utcnow()
+    state = services.state(round_, now)
+    division = _division(contest)
+    page = _page_number()
+    frozen = state in ("frozen", "published")
+    return render_template(
+        "rankings/round.html", contest=contest, round=round_, state=state, states=services.STATES,
+        division=division, page=page, per_page=PER_PAGE, ms=ms, criteria=CRITERIA,
+        standings=services.standings(round_, division.id if division else None, offset=(page - 1) * PER_PAGE,
+                                     limit=PER_PAGE) if frozen else None,
+        ranked=services.ranked_count(round_, division.id if division else None) if frozen else 0,
+        preview=services.preview(round_, contest, now) if state == "closed" else None,
+        winners=services.winners(round_, contest) if frozen else [],
+        key=services.answer_key(round_) if frozen else [])
+
+
+_ACTIONS = {
+    "chot": (lambda round_, contest, now: services.freeze(round_, contest, now=now),
+             "Đã tính và chốt kết quả {name}: {value} thí sinh được xếp hạng."),
+    "tinh-lai": (lambda round_, contest, now: services.reopen(round_),
+                 "Đã huỷ kết quả đã chốt của {name}; có thể tính lại."),
+    "cong-bo": (lambda round_, contest, now: services.publish(round_, now=now),
+                "Đã công bố kết quả {name}."),
+}
+
+
+@bp.post(f"/quan-tri/cuoc-thi/<{ID}:contest_id>/dot/<{ID}:round_id>/ket-qua/<action>")
+@roles_required(*ORGANISERS)
+def round_action(contest_id: int, round_id: int, action: str):
+    if action not in _ACTIONS:
+        abort(404)
+    contest = contests.get_contest(contest_id)
+    round_ = contests.get_round(contest, round_id)
+    run, done = _ACTIONS[action]
+    name = round_.name
+    try:
+        value = run(round_, contest, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(done.format(name=name, value=value), "success")
+    return redirect(url_for("rankings.round_results", contest_id=contest_id, round_id=round_id))
+
+
+# The published page and certificates ---------------------------------------------------------------
+
+def _published_round(slug: str, number: int):
+    """The contest and its round numbered ``number``; before publication only organisers see it
+    (as a preview)."""
+    contest = contests.contest_by_slug(slug)
+    round_ = next((r for r in contest.rounds if r.number == number), None)
+    if round_ is None:
+        raise NotFound("Không tìm thấy đợt thi.")
+    organiser = current_user.is_authenticated and current_user.has_role(*ORGANISERS)
+    if round_.published_at is None and not (organiser and round_.frozen_at is not None):
+        raise NotFound(f"Kết quả {round_.name} chưa được công bố.")
+    return contest, round_
+
+
+@bp.get("/ket-qua/<slug>/<int(max=1000):number>")
+def published(slug: str, number: int):
+    contest, round_ = _published_round(slug, number)
+    tops = [f for f in figures.participation(contest, round_).values() if f.depth == 1]
+    return render_template(
+        "rankings/published.html", contest=contest, round=round_, ms=ms,
+        winners=services.winners(round_, contest), all_correct=services.all_correct(round_, contest),
+        questions=services.questions_per_attempt(contest),
+        key=services.answer_key(round_) if contest.show_answers == "after_close" else None,
+        by_participants=sorted(tops, key=lambda f: (-f.total.participants, f.name))[:TOP_UNITS],
+        by_attempts=sorted(tops, key=lambda f: (-f.total.attempts, f.name))[:TOP_UNITS])
+
+
+@bp.get("/ket-qua/<slug>/<int(max=1000):number>/giay-chung-nhan")
+@login_required
+def certificates(slug: str, number: int):
+    """Print-ready certificates for the round's winners: a unit's (``?don-vi=<id>``, within the
+    viewer's scope), every winner's (organisers), or the member's own."""
+    contest, round_ = _published_round(slug, number)
+    unit = units.get(request.args["don-vi"]) if "don-vi" in request.args else scope.home(current_user)
+    if unit is not None:
+        scope.check(current_user, unit)
+        found = services.winners(round_, contest, within=unit)
+    elif scope.sees_all(current_user):
+        found = services.winners(round_, contest)
+    else:
+        found = [w for w in services.winners(round_, contest) if w.user_id == current_user.id]
+    return render_template("rankings/certificates.html", contest=contest, round=round_, unit=unit,
+                           winners=found, today=utcnow(), duration=duration)
