@@ -268,6 +268,36 @@ def make_contest(app):
     return make
 
 
+@pytest.fixture
+def closed_contest(app, make_contest, make_user, make_unit):
+    """A contest whose round closed yesterday, with three members' finished attempts (20, 18, 15
+    right) in units H1 (two) and H2 (one); prizes Nhất ×1, Nhì ×1. Returns (contest id, round id, users)."""
+    now = utcnow()
+    make_unit("TU")
+    make_unit("H1", "TU", name="Huyện Một")
+    make_unit("H2", "TU", name="Huyện Hai")
+    users = [make_user(phone=f"09120007{i:02d}", unit=unit, full_name=name).id
+             for i, (unit, name) in enumerate([("H1", "Nguyễn Văn An"), ("H2", "Trần Thị Bình"), ("H1", "Lê Văn Cường")])]
+    cid = make_contest(round=[{"name": "Tuần 1", "opens": (now - timedelta(days=3)).isoformat(),
+                               "closes": (now - timedelta(days=1)).isoformat()}],
+                       prize=[{"name": "Nhất", "count": 1}, {"name": "Nhì", "count": 1}])
+    from quiz.accounts.models import User
+    from quiz.attempts.models import Attempt
+    from quiz.contests.models import Contest
+
+    with app.app_context():
+        contest = _db.session.get(Contest, cid)
+        round_ = contest.rounds[0]
+        for user_id, score in zip(users, (20, 18, 15)):
+            start = now - timedelta(days=2)
+            _db.session.add(Attempt(contest_id=cid, round_id=round_.id, user_id=user_id, number=1, seed=1,
+                                    unit_id=_db.session.get(User, user_id).unit_id, started_at=start,
+                                    deadline_at=start + timedelta(minutes=10), finished_at=start + timedelta(minutes=5),
+                                    score=score, time_used_ms=300_000))
+        _db.session.commit()
+        return cid, round_.id, users
+
+
 ROLE_PHONES = {"organiser": "0913000001", "admin": "0913000002", "member": "0913000003",
                "unit_manager": "0913000004"}
 

@@ -46,6 +46,13 @@ def get_round(contest: Contest, round_id: int) -> Round:
     return found
 
 
+def round_by_number(contest: Contest, number: int) -> Round:
+    found = next((r for r in contest.rounds if r.number == number), None)
+    if found is None:
+        raise NotFound(f"Cuộc thi không có đợt thi số {number}.")
+    return found
+
+
 def eligible_units(contest: Contest) -> list[Unit]:
     """With eligibility "units": the chosen units, by code."""
     return list(db.session.scalars(select(Unit).join(EligibleUnit, EligibleUnit.unit_id == Unit.id)

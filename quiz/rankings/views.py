@@ -105,9 +105,7 @@ def _published_round(slug: str, number: int):
     """The contest and its round numbered ``number``; before publication only organisers see it
     (as a preview)."""
     contest = contests.contest_by_slug(slug)
-    round_ = next((r for r in contest.rounds if r.number == number), None)
-    if round_ is None:
-        raise NotFound("Không tìm thấy đợt thi.")
+    round_ = contests.round_by_number(contest, number)
     organiser = current_user.is_authenticated and current_user.has_role(*ORGANISERS)
     if round_.published_at is None and not (organiser and round_.frozen_at is not None):
         raise NotFound(f"Kết quả {round_.name} chưa được công bố.")

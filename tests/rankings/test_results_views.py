@@ -21,34 +21,6 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.fixture
-def closed(app, make_contest, make_user, make_unit):
-    """A contest whose round closed yesterday, with three members' finished attempts (20, 18, 15
-    right) in units H1 (two) and H2 (one); prizes Nhất ×1, Nhì ×1. Returns (contest id, round id, users)."""
-    now = utcnow()
-    make_unit("TU")
-    make_unit("H1", "TU", name="Huyện Một")
-    make_unit("H2", "TU", name="Huyện Hai")
-    users = [make_user(phone=f"09120007{i:02d}", unit=unit, full_name=name).id
-             for i, (unit, name) in enumerate([("H1", "Nguyễn Văn An"), ("H2", "Trần Thị Bình"), ("H1", "Lê Văn Cường")])]
-    cid = make_contest(round=[{"name": "Tuần 1", "opens": (now - timedelta(days=3)).isoformat(),
-                               "closes": (now - timedelta(days=1)).isoformat()}],
-                       prize=[{"name": "Nhất", "count": 1}, {"name": "Nhì", "count": 1}])
-    with app.app_context():
-        contest = _db.session.get(Contest, cid)
-        round_ = contest.rounds[0]
-        for user_id, score in zip(users, (20, 18, 15)):
-            from quiz.accounts.models import User
-
-            start = now - timedelta(days=2)
-            _db.session.add(Attempt(contest_id=cid, round_id=round_.id, user_id=user_id, number=1, seed=1,
-                                    unit_id=_db.session.get(User, user_id).unit_id, started_at=start,
-                                    deadline_at=start + timedelta(minutes=10), finished_at=start + timedelta(minutes=5),
-                                    score=score, time_used_ms=300_000))
-        _db.session.commit()
-        return cid, round_.id, users
-
-
 def results_url(cid: int, rid: int) -> str:
     return f"/quan-tri/cuoc-thi/{cid}/dot/{rid}/ket-qua"
 
@@ -57,8 +29,8 @@ def act(client, cid: int, rid: int, action: str):
     return post_form(client, f"{results_url(cid, rid)}/{action}", {}, token_from=results_url(cid, rid))
 
 
-def test_the_organiser_previews_freezes_and_publishes(app, client, closed, login_as):
-    cid, rid, users = closed
+def test_the_organiser_previews_freezes_and_publishes(app, client, closed_contest, login_as):
+    cid, rid, users = closed_contest
     login_as("organiser")
     page = text(client.get(results_url(cid, rid)))
     assert "Tính và chốt kết quả" in page and "Xem trước bảng xếp hạng" in page and "Nguyễn Văn An" in page
@@ -81,8 +53,8 @@ def _slug(app, cid: int) -> str:
         return _db.session.get(Contest, cid).slug
 
 
-def test_the_published_page_is_for_everyone_only_once_published(app, client, closed):
-    cid, rid, users = closed
+def test_the_published_page_is_for_everyone_only_once_published(app, client, closed_contest):
+    cid, rid, users = closed_contest
     slug = _slug(app, cid)
     assert client.get(f"/ket-qua/{slug}/1").status_code == 404
     with app.app_context():
@@ -103,8 +75,8 @@ def test_the_published_page_is_for_everyone_only_once_published(app, client, clo
     assert client.get(f"/ket-qua/{slug}/9").status_code == 404
 
 
-def test_a_member_sees_their_place_only_once_published(app, client, closed, auth):
-    cid, rid, users = closed
+def test_a_member_sees_their_place_only_once_published(app, client, closed_contest, auth):
+    cid, rid, users = closed_contest
     auth.login("0912000701")                                   # Trần Thị Bình
     with app.app_context():
         attempt_id = _db.session.scalar(select(Attempt.id).where(Attempt.user_id == users[1]))
@@ -122,8 +94,8 @@ def test_a_member_sees_their_place_only_once_published(app, client, closed, auth
     assert certificates.count('class="certificate"') == 1 and "Trần Thị Bình" in certificates
 
 
-def test_certificates_stay_inside_the_viewers_scope(app, client, closed, make_user, auth):
-    cid, rid, users = closed
+def test_certificates_stay_inside_the_viewers_scope(app, client, closed_contest, make_user, auth):
+    cid, rid, users = closed_contest
     with app.app_context():
         contest = _db.session.get(Contest, cid)
         rankings.freeze(contest.rounds[0], contest, now=utcnow())
@@ -142,8 +114,8 @@ def test_certificates_stay_inside_the_viewers_scope(app, client, closed, make_us
     assert client.get(url, query_string={"don-vi": str(h1)}).status_code == 200
 
 
-def test_the_routes_are_for_organisers(client, closed, login_as):
-    cid, rid, users = closed
+def test_the_routes_are_for_organisers(client, closed_contest, login_as):
+    cid, rid, users = closed_contest
     login_as("unit_manager")
     assert client.get(results_url(cid, rid)).status_code == 403
 
