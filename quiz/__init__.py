@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     from quiz.contests.views import bp as contests_bp
     from quiz.rankings.views import bp as rankings_bp
     from quiz.reports.downloads import bp as downloads_bp
+    from quiz.reports.views import bp as reports_bp
     from quiz.units.views import bp as units_bp
     from quiz.web.views import bp as main_bp
     app.register_blueprint(main_bp)
@@ -47,8 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(contests_bp)
     app.register_blueprint(attempts_bp)
     app.register_blueprint(rankings_bp)
-    from quiz.reports.views import bp as reports_bp; app.register_blueprint(reports_bp)  # noqa: E702
     app.register_blueprint(downloads_bp)
+    app.register_blueprint(reports_bp)
 
     from quiz.cli import register_commands
     register_commands(app)

@@ -94,11 +94,14 @@ CONTEST_SLUG = "tim-hieu-chuyen-de-2026"
 
 
 def running_contest(now: datetime) -> None:
-    """The example contest of docs/, its first round open since yesterday (once)."""
+    """The example contest of docs/ (once): a practice round that closed yesterday, in which the
+    demo members took an attempt each (results not computed yet: the organiser can freeze,
+    publish and export them), then its rounds, the first open since yesterday."""
     import tomllib
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
+    from quiz.attempts import services as attempts
     from quiz.config import ROOT
     from quiz.contests import setup
     from quiz.contests.models import Contest
@@ -108,10 +111,21 @@ def running_contest(now: datetime) -> None:
         return
     spec = tomllib.loads((ROOT / "docs" / "contest.example.toml").read_text(encoding="utf-8"))
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    edges = [day - timedelta(days=1), day + timedelta(days=7), day + timedelta(days=14)]
+    edges = [day - timedelta(days=8), day - timedelta(days=1), day + timedelta(days=7), day + timedelta(days=14)]
+    spec["round"].insert(0, {"name": "Tuần thi thử"})
     for entry, opens, closes in zip(spec["round"], edges, edges[1:]):
         entry["opens"], entry["closes"] = opens.isoformat(), closes.isoformat()
-    setup.create_or_raise(spec, tz=ZoneInfo("UTC"))
+    contest = setup.create_or_raise(spec, tz=ZoneInfo("UTC")).contest
+    chance = random.Random(2026)
+    members = db.session.scalars(select(User).where(User.phone.like("09000001%")).order_by(User.phone))
+    for i, member in enumerate(members):
+        started = day - timedelta(days=3, hours=i)
+        attempt = attempts.start(member, contest, now=started, seed=i)
+        skill = 0.45 + 0.5 * chance.random()
+        answers = {q.question.id: next((o.id for o in q.options if o.is_correct), q.options[0].id)
+                   if chance.random() < skill else chance.choice(q.options).id for q in attempts.sheet(attempt)}
+        attempts.submit(attempt, contest, now=started + timedelta(seconds=chance.randint(240, 1150)),
+                        answers=answers, prediction=chance.randint(0, 30))
 
 
 def load(now: datetime) -> list[DemoLogin]:
@@ -121,7 +135,6 @@ def load(now: datetime) -> list[DemoLogin]:
     if db.session.scalars(select(Unit).where(Unit.code == ROOT_CODE)).first() is None:
         importer.import_rows(unit_rows())
     shipped.load(now)
-    running_contest(now)
     logins = [
         DemoLogin("Quản trị", "Quản trị hệ thống", "0900000001", "quantri2026"),
         DemoLogin("Ban tổ chức", "Ban Tổ chức Hội thi", "0900000002", "bantochuc2026"),
@@ -140,4 +153,5 @@ def load(now: datetime) -> list[DemoLogin]:
             gender="nu" if i % 2 else "nam", phone=login.phone, cccd=f"0010{i:08d}", email=None,
             unit=unit, category="dang_vien" if i % 3 else "doan_vien", password=login.password), now=now)
         accounts.set_role(user, role, district if role == Role.UNIT_MANAGER else None)
+    running_contest(now)
     return logins

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quiz.db import utcnow
@@ -29,6 +29,9 @@ class Contest(db.Model):
                         "('all_correct', 'participants', 'attempts')", name="prediction_metric_known"),
         CheckConstraint("show_answers IN ('never', 'after_close')", name="show_answers_known"),
         CheckConstraint("eligibility IN ('everyone', 'units', 'roster')", name="eligibility_known"),
+        CheckConstraint("collective_metric IS NULL OR collective_metric IN ('participants', 'rate', 'weighted')",
+                        name="collective_metric_known"),
+        CheckConstraint("collective_level >= 0 AND collective_count >= 0", name="collective_counts_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +54,13 @@ class Contest(db.Model):
                                            comment="Múi giờ của khung giờ thi hằng ngày")
     one_prize_per_person: Mapped[bool] = mapped_column(default=False,
                                                        comment="Mỗi người tối đa một giải trong cả cuộc thi")
+    certificates_for_all: Mapped[bool] = mapped_column(default=False,
+                                                       comment="Cấp giấy chứng nhận cho mọi người dự thi")
+    collective_metric: Mapped[str | None] = mapped_column(String(20), comment="Giải tập thể xếp đơn vị theo; NULL: không có")
+    collective_level: Mapped[int] = mapped_column(default=1, comment="Cấp đơn vị xếp hạng tập thể (0: gốc)")
+    collective_count: Mapped[int] = mapped_column(default=0, comment="Số giải tập thể")
+    collective_points: Mapped[dict] = mapped_column(JSON, default=dict,
+                                                    comment="Điểm cộng mỗi giải cá nhân (công thức weighted)")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     rounds: Mapped[list[Round]] = relationship(order_by="Round.number", back_populates="contest")

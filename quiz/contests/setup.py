@@ -21,7 +21,9 @@ Who may take part: ``eligibility = "everyone"`` (the default); ``units = ["TU.H0
 (the people on a list imported afterwards, see ``quiz.contests.roster``). A round may have
 a daily window: ``days = "T2-T6"`` and ``hours = "07:30-17:30"`` (local time). Prizes are
 ``[[prize]]`` tables (``name``, ``count``, optionally ``division`` and ``round``), awarded in
-their order; ``one_prize_per_person = true`` keeps each member to one prize in the contest.
+their order; ``one_prize_per_person = true`` keeps each member to one prize in the contest;
+``certificates_for_all = true`` gives every participant a certificate. ``[collective]``
+(``metric``, ``level``, ``count``, ``points``) ranks the units of one level for collective prizes.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ from quiz.contests import schedule
 from quiz.contests.models import (ANSWERS_SHOWN, COUNTING, DEFAULT_TIE_BREAK, ELIGIBILITY, PREDICTION_METRICS,
                                   Contest, Division, DrawRule, EligibleUnit, PrizeTier, Round)
 from quiz.errors import InvalidFile, Problem
+from quiz.rankings.collective import FORMULAS
 from quiz.rankings.criteria import CRITERIA
 from quiz.extensions import db
 from quiz.text import clean
@@ -88,6 +91,8 @@ def _shape_problems(spec: dict) -> list[Problem]:
             problems.append(Problem(None, f"{key}: cần các mục {what}, mỗi mục là một bảng TOML."))
     if spec.get("prediction") is not None and not isinstance(spec["prediction"], dict):
         problems.append(Problem(None, "prediction: cần một bảng [prediction] với metric và prompt."))
+    if spec.get("collective") is not None and not isinstance(spec["collective"], dict):
+        problems.append(Problem(None, "collective: cần một bảng [collective] với metric, level, count."))
     return problems
 
 
@@ -220,9 +225,25 @@ def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
             err(_at(f"prize {i}", f"round cần số thứ tự một đợt thi (1 đến {len(rounds)})."))
         tiers.append(PrizeTier(position=i, name=name, count=count if isinstance(count, int) else 1,
                                division_code=division, round_number=number))
-    one_prize = spec.get("one_prize_per_person", False)
-    if not isinstance(one_prize, bool):
-        err(_at("one_prize_per_person", "cần true hoặc false."))
+    flags = {}
+    for key in ("one_prize_per_person", "certificates_for_all"):
+        flags[key] = spec.get(key, False)
+        if not isinstance(flags[key], bool):
+            err(_at(key, "cần true hoặc false."))
+    collective = spec.get("collective") or {}
+    if collective:
+        if collective.get("metric") not in FORMULAS:
+            err(_at("collective.metric", f"cần một trong: {', '.join(FORMULAS)}."))
+        for key, default in (("level", 1), ("count", 0)):
+            value = collective.get(key, default)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                err(_at(f"collective.{key}", "cần một số nguyên từ 0 trở lên."))
+        points = collective.get("points", {})
+        if not isinstance(points, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                   for v in points.values()):
+            err(_at("collective.points", "cần bảng điểm theo tên giải, ví dụ { \"Nhất\" = 5, \"Nhì\" = 3 }."))
+        elif unknown := set(points) - {t.name for t in tiers}:
+            err(_at("collective.points", f"không có giải cá nhân: {', '.join(sorted(unknown))}."))
 
     if rules and not setup.errors:
         _check_pools(setup, rules, attempts=(max_attempts or 1) * len(rounds))
@@ -236,8 +257,9 @@ def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
                       prediction_prompt=clean(prediction.get("prompt")),
                       eligibility=eligibility, time_zone=tz.key,
                       eligible_units=[EligibleUnit(unit_id=unit.id) for unit in units],
-                      rounds=rounds, divisions=divisions, draw_rules=rules, prize_tiers=tiers,
-                      one_prize_per_person=one_prize)
+                      rounds=rounds, divisions=divisions, draw_rules=rules, prize_tiers=tiers, **flags,
+                      collective_metric=collective.get("metric"), collective_level=collective.get("level", 1),
+                      collective_count=collective.get("count", 0), collective_points=collective.get("points", {}))
     db.session.add(contest)
     db.session.flush()
     setup.contest = contest

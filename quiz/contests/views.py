@@ -19,6 +19,8 @@ from quiz.contests.forms import MAX_SPEC, ExtendForm, RosterForm, SpecForm
 from quiz.contests.setup import local_to_utc
 from quiz.db import MAX_ID, utcnow
 from quiz.errors import DomainError, InvalidFile
+from quiz.rankings.collective import FORMULAS
+from quiz.rankings.criteria import CRITERIA
 from quiz.extensions import db
 from quiz.web.forms import submit
 from quiz.web.templating import local
@@ -33,13 +35,13 @@ _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 #: The contest's settings in Vietnamese words.
 LABELS = {
     "counting": {"best": "lượt có kết quả cao nhất", "first": "lượt đầu tiên", "last": "lượt cuối cùng"},
-    "tie_break": {"score": "số câu đúng", "prediction": "chênh lệch câu dự đoán", "time_used": "thời gian làm bài",
-                  "submitted_at": "thời điểm nộp bài", "started_at": "thời điểm bắt đầu làm bài"},
+    "tie_break": {key: criterion.label for key, criterion in CRITERIA.items()},
     "prediction": {"all_correct": "số người trả lời đúng tất cả các câu", "participants": "tổng số người dự thi",
                    "attempts": "tổng số lượt thi trong đợt"},
     "show_answers": {"never": "không bao giờ", "after_close": "sau khi đợt thi đóng"},
     "eligibility": {"everyone": "mọi người đã đăng ký", "units": "thành viên các đơn vị được chọn",
                     "roster": "danh sách dự thi được nhập"},
+    "collective": {key: formula.label for key, formula in FORMULAS.items()},
     "categories": CATEGORIES,
     "difficulty": DIFFICULTIES,
 }

@@ -1,4 +1,4 @@
-"""``quiz results …``: compute and freeze, compute again, or publish a round's results."""
+"""``quiz results freeze|reopen|publish SLUG NUMBER``: the lifecycle of a round's results."""
 from __future__ import annotations
 
 import click
@@ -7,56 +7,34 @@ from flask.cli import with_appcontext
 from quiz.cli import unit_of_work
 from quiz.db import utcnow
 
+HELP = {
+    "freeze": "Tính và chốt kết quả đợt NUMBER (sau khi đợt đã đóng).",
+    "reopen": "Huỷ kết quả đã chốt (chưa công bố) để tính lại.",
+    "publish": "Công bố kết quả đã chốt.",
+}
+
 
 @click.group("results")
 def results_group():
     """Kết quả đợt thi: tính và chốt, tính lại, công bố."""
 
 
-def _round(slug: str, number: int):
-    from quiz.contests.services import contest_by_slug, round_by_number
+def _step_command(step_name: str) -> click.Command:
+    @click.argument("slug")
+    @click.argument("number", type=int)
+    @with_appcontext
+    @unit_of_work
+    def command(slug: str, number: int):
+        from quiz.contests.services import contest_by_slug, round_by_number
+        from quiz.rankings.services import STEPS
 
-    contest = contest_by_slug(slug)
-    return contest, round_by_number(contest, number)
+        contest = contest_by_slug(slug)
+        round_ = round_by_number(contest, number)
+        step = STEPS[step_name]
+        click.echo(step.done.format(name=round_.name, value=step.run(round_, contest, utcnow())))
 
-
-@results_group.command("freeze")
-@click.argument("slug")
-@click.argument("number", type=int)
-@with_appcontext
-@unit_of_work
-def freeze_command(slug: str, number: int):
-    """Tính và chốt kết quả đợt NUMBER (sau khi đợt đã đóng)."""
-    from quiz.rankings import services
-
-    contest, round_ = _round(slug, number)
-    ranked = services.freeze(round_, contest, now=utcnow())
-    click.echo(f"Đã chốt kết quả {round_.name}: {ranked} thí sinh được xếp hạng.")
+    return click.command(step_name, help=HELP[step_name])(command)
 
 
-@results_group.command("reopen")
-@click.argument("slug")
-@click.argument("number", type=int)
-@with_appcontext
-@unit_of_work
-def reopen_command(slug: str, number: int):
-    """Huỷ kết quả đã chốt (chưa công bố) để tính lại."""
-    from quiz.rankings import services
-
-    contest, round_ = _round(slug, number)
-    services.reopen(round_)
-    click.echo(f"Đã huỷ kết quả đã chốt của {round_.name}.")
-
-
-@results_group.command("publish")
-@click.argument("slug")
-@click.argument("number", type=int)
-@with_appcontext
-@unit_of_work
-def publish_command(slug: str, number: int):
-    """Công bố kết quả đã chốt."""
-    from quiz.rankings import services
-
-    contest, round_ = _round(slug, number)
-    services.publish(round_, now=utcnow())
-    click.echo(f"Đã công bố kết quả {round_.name}.")
+for _name in HELP:
+    results_group.add_command(_step_command(_name))

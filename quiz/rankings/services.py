@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from sqlalchemy import BigInteger, cast, delete, func, insert, literal, null, select, update
 from sqlalchemy.orm import selectinload
@@ -142,6 +143,22 @@ def publish(round_: Round, *, now: datetime) -> None:
         db.session.flush()
 
 
+@dataclass(frozen=True)
+class Step:
+    """One move of the lifecycle, as the pages and the CLI offer it."""
+
+    run: Callable[[Round, Contest, datetime], object]
+    done: str  # what happened, with {name} (the round) and {value} (what ``run`` returned)
+
+
+STEPS = {
+    "freeze": Step(lambda round_, contest, now: freeze(round_, contest, now=now),
+                   "Đã tính và chốt kết quả {name}: {value} thí sinh được xếp hạng."),
+    "reopen": Step(lambda round_, contest, now: reopen(round_), "Đã huỷ kết quả đã chốt của {name}; có thể tính lại."),
+    "publish": Step(lambda round_, contest, now: publish(round_, now=now), "Đã công bố kết quả {name}."),
+}
+
+
 # Prizes ----------------------------------------------------------------------------------------
 
 def award_prizes(round_: Round, contest: Contest) -> None:
@@ -232,9 +249,11 @@ class Winner:
     unit_id: int | None
 
 
-def winners(round_: Round, contest: Contest, within: Unit | None = None) -> list[Winner]:
+def winners(round_: Round, contest: Contest, within: Unit | None = None, *, everyone: bool = False,
+            user_id: int | None = None) -> list[Winner]:
     """The round's prize winners, highest tier first, then division and rank (only those of
-    ``within``'s subtree when given)."""
+    ``within``'s subtree, or one member's, when given); with ``everyone``, the other ranked
+    members follow (for participation certificates) in rank order, prize ""."""
     tier = {}
     for position, prize in enumerate(contest.prize_tiers):
         tier.setdefault(prize.name, position)
@@ -242,11 +261,15 @@ def winners(round_: Round, contest: Contest, within: Unit | None = None) -> list
     query = (select(Result.prize, Result.rank, User.full_name, Unit.name, Result.division_id, Result.score,
                     Result.time_used_ms, Result.user_id, Result.unit_id)
              .join(User, User.id == Result.user_id).outerjoin(Unit, Unit.id == Result.unit_id)
-             .where(Result.round_id == round_.id, Result.prize.is_not(None)))
+             .where(Result.round_id == round_.id))
+    if not everyone:
+        query = query.where(Result.prize.is_not(None))
     if within is not None:
         query = query.where(in_subtree(within))
-    rows = [Winner(prize, rank, name, unit, divisions.get(division), score, used, user_id, unit_id)
-            for prize, rank, name, unit, division, score, used, user_id, unit_id in db.session.execute(query)]
+    if user_id is not None:
+        query = query.where(Result.user_id == user_id)
+    rows = [Winner(prize or "", rank, name, unit, divisions.get(division), score, used, member, unit_id)
+            for prize, rank, name, unit, division, score, used, member, unit_id in db.session.execute(query)]
     return sorted(rows, key=lambda w: (tier.get(w.prize, len(tier)), w.division or "", w.rank))
 
 

@@ -4,7 +4,7 @@ publish, the standings by division, question statistics), the published page of 
 certificates. The rules live in ``quiz.rankings.services``; these views parse, call, commit."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from quiz.accounts.access import roles_required
@@ -13,7 +13,7 @@ from quiz.contests.views import ORGANISERS, duration
 from quiz.db import MAX_ID, utcnow
 from quiz.errors import DomainError, NotFound
 from quiz.extensions import db
-from quiz.rankings import services
+from quiz.rankings import collective, services
 from quiz.rankings.criteria import CRITERIA
 from quiz.reports import figures, scope
 from quiz.units import services as units
@@ -65,37 +65,30 @@ def round_results(contest_id: int, round_id: int):
                                      limit=PER_PAGE) if frozen else None,
         ranked=services.ranked_count(round_, division.id if division else None) if frozen else 0,
         preview=services.preview(round_, contest, now) if state == "closed" else None,
+        roots=[unit for unit, _ in units.children(None)],
         winners=services.winners(round_, contest) if frozen else [],
         key=services.answer_key(round_) if frozen else [])
 
 
-_ACTIONS = {
-    "chot": (lambda round_, contest, now: services.freeze(round_, contest, now=now),
-             "Đã tính và chốt kết quả {name}: {value} thí sinh được xếp hạng."),
-    "tinh-lai": (lambda round_, contest, now: services.reopen(round_),
-                 "Đã huỷ kết quả đã chốt của {name}; có thể tính lại."),
-    "cong-bo": (lambda round_, contest, now: services.publish(round_, now=now),
-                "Đã công bố kết quả {name}."),
-}
+#: The lifecycle's steps by their address.
+STEP_OF = {"chot": "freeze", "tinh-lai": "reopen", "cong-bo": "publish"}
 
 
-@bp.post(f"/quan-tri/cuoc-thi/<{ID}:contest_id>/dot/<{ID}:round_id>/ket-qua/<action>")
+@bp.post(f"/quan-tri/cuoc-thi/<{ID}:contest_id>/dot/<{ID}:round_id>/ket-qua/<any({', '.join(map(repr, STEP_OF))}):action>")
 @roles_required(*ORGANISERS)
 def round_action(contest_id: int, round_id: int, action: str):
-    if action not in _ACTIONS:
-        abort(404)
     contest = contests.get_contest(contest_id)
     round_ = contests.get_round(contest, round_id)
-    run, done = _ACTIONS[action]
+    step = services.STEPS[STEP_OF[action]]
     name = round_.name
     try:
-        value = run(round_, contest, utcnow())
+        value = step.run(round_, contest, utcnow())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(done.format(name=name, value=value), "success")
+        flash(step.done.format(name=name, value=value), "success")
     return redirect(url_for("rankings.round_results", contest_id=contest_id, round_id=round_id))
 
 
@@ -118,6 +111,7 @@ def published(slug: str, number: int):
     tops = [f for f in figures.participation(contest, round_).values() if f.depth == 1]
     return render_template(
         "rankings/published.html", contest=contest, round=round_, ms=ms,
+        collective=collective.standings(contest, round_), formulas=collective.FORMULAS,
         winners=services.winners(round_, contest), all_correct=services.all_correct(round_, contest),
         questions=services.questions_per_attempt(contest),
         key=services.answer_key(round_) if contest.show_answers == "after_close" else None,
@@ -128,16 +122,17 @@ def published(slug: str, number: int):
 @bp.get("/ket-qua/<slug>/<int(max=1000):number>/giay-chung-nhan")
 @login_required
 def certificates(slug: str, number: int):
-    """Print-ready certificates for the round's winners: a unit's (``?don-vi=<id>``, within the
-    viewer's scope), every winner's (organisers), or the member's own."""
+    """Print-ready certificates for the round's winners (and every participant when the
+    contest says so): a unit's (``?don-vi=<id>``, within the viewer's scope; a manager's own
+    unit by default), every one (organisers), or the member's own."""
     contest, round_ = _published_round(slug, number)
     unit = units.get(request.args["don-vi"]) if "don-vi" in request.args else scope.home(current_user)
+    everyone = contest.certificates_for_all
     if unit is not None:
-        scope.check(current_user, unit)
-        found = services.winners(round_, contest, within=unit)
+        found = services.winners(round_, contest, within=scope.check(current_user, unit), everyone=everyone)
     elif scope.sees_all(current_user):
-        found = services.winners(round_, contest)
+        found = services.winners(round_, contest, everyone=everyone)
     else:
-        found = [w for w in services.winners(round_, contest) if w.user_id == current_user.id]
+        found = services.winners(round_, contest, everyone=everyone, user_id=current_user.id)
     return render_template("rankings/certificates.html", contest=contest, round=round_, unit=unit,
                            winners=found, today=utcnow(), duration=duration)

@@ -7,7 +7,8 @@ out like an official report (see ``quiz.reports.sheets``):
   closed, not yet computed) lists each member's counted attempt so far, sorted the Vietnamese
   way by given name, with no rank;
 - a summary per unit of the subtree: participants, attempts, expected (headcount or roster),
-  participation rate, average score, and the unit's rank among its siblings by rate.
+  participation rate, average score, and the unit's rank among its siblings (as on the
+  dashboard: ``quiz.reports.dashboard.rank``).
 
 Callers check scope (``quiz.reports.scope``) before asking for a unit.
 """
@@ -24,6 +25,7 @@ from quiz.contests.models import Contest, Round
 from quiz.extensions import db
 from quiz.rankings import services as rankings
 from quiz.rankings.models import Result
+from quiz.reports import dashboard
 from quiz.reports.figures import participation
 from quiz.reports.sheets import Column, Sheet, csv_bytes_iter, name_key, write_xlsx
 from quiz.units.models import Unit
@@ -113,9 +115,8 @@ def summary(contest: Contest, unit: Unit, round_: Round | None, now: datetime) -
         children.setdefault(f.parent_id if f.parent_id in figures else None, []).append(f)
     place = {}
     for siblings in children.values():
+        place.update({ranked.figures.id: ranked.rank for ranked in dashboard.rank(siblings)})
         siblings.sort(key=lambda f: f.name)
-        ranked = sorted(siblings, key=lambda f: (-(f.total.rate or 0), -f.total.participants, f.name))
-        place.update({f.id: i for i, f in enumerate(ranked, start=1)})
 
     def walk(parent_id):
         for f in children.get(parent_id, []):
@@ -127,7 +128,7 @@ def summary(contest: Contest, unit: Unit, round_: Round | None, now: datetime) -
             total = f.total
             yield (number, f.code, "    " * (f.depth - unit.depth) + f.name, f.own.participants, total.participants,
                    total.attempts, total.expected, round(total.rate * 100, 1) if total.rate is not None else None,
-                   round(total.average_score, 2) if total.average_score is not None else None, place[f.id])
+                   round(total.average_score, 2) if total.average_score is not None else None, place.get(f.id))
 
     columns = [Column("STT", "int"), Column("Mã đơn vị"), Column("Tên đơn vị", width=45),
                Column("Người dự thi (riêng đơn vị)", "int"), Column("Người dự thi (cả cấp dưới)", "int"),

@@ -120,6 +120,26 @@ def test_the_demo_has_a_contest_open_now_and_loading_it_twice_changes_nothing(db
     contests = db.session.query(Contest).all()
     assert [c.slug for c in contests] == [demo.CONTEST_SLUG]
     assert current_round(contests[0], now).name == "Tuần 1"
+    practice = contests[0].rounds[0]
+    assert practice.name == "Tuần thi thử" and practice.closes_at < now
+
+
+def test_an_organiser_can_freeze_publish_and_export_the_demo_practice_round(db, tmp_path):
+    from quiz import demo
+    from quiz.db import utcnow
+    from quiz.rankings import services as rankings
+    from quiz.reports import exports
+    from quiz.units.services import by_code
+
+    now = utcnow()
+    demo.load(now)
+    contest = db.session.query(Contest).one()
+    practice = contest.rounds[0]
+    assert rankings.freeze(practice, contest, now=now) == len(demo.MEMBER_NAMES)
+    rankings.publish(practice, now=now)
+    assert [s.prize for s in rankings.standings(practice, contest.divisions[0].id)][:1] == ["Nhất"]
+    exports.xlsx(str(tmp_path / "tinh.xlsx"), contest, by_code(demo.ROOT_CODE), practice, now)
+    assert (tmp_path / "tinh.xlsx").stat().st_size > 5000
 
 
 def test_a_daily_window_and_a_roster_are_set_up(db, shipped):

@@ -85,12 +85,15 @@ def send(client, data: dict, button: str = "check", file: tuple[bytes, str] | No
 
 
 def toml_of(spec: dict) -> str:
-    """A specification dict back as TOML (only the shapes the example uses)."""
+    """A specification dict back as TOML (only the shapes the example uses: tables of scalars,
+    lists and inline tables)."""
     def value(v):
         if isinstance(v, str):
             return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
         if isinstance(v, list):
             return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{value(k)} = {value(x)}" for k, x in v.items()) + " }"
         return str(v).lower() if isinstance(v, bool) else str(v)
 
     lines = [f"{k} = {value(v)}" for k, v in spec.items() if not isinstance(v, (dict, list)) or

@@ -202,3 +202,16 @@ def test_one_prize_per_person_passes_over_an_earlier_winner(app, make_contest, p
         won = {names[s.user_id]: s.prize for s in rankings.standings(second, None) if s.prize}
         # A holds Nhất already (passed over); B held Nhì and now wins the higher Nhất; C takes Nhì.
         assert won == {"B": "Nhất", "C": "Nhì"}
+
+
+def test_the_results_cli_freezes_publishes_and_refuses_to_reopen(app, runner, closed_contest):
+    cid, rid, users = closed_contest
+    with app.app_context():
+        slug = _db.session.get(Contest, cid).slug
+    frozen = runner.invoke(args=["results", "freeze", slug, "1"])
+    assert frozen.exit_code == 0 and "3 thí sinh được xếp hạng" in frozen.output
+    assert runner.invoke(args=["results", "publish", slug, "1"]).exit_code == 0
+    refused = runner.invoke(args=["results", "reopen", slug, "1"])
+    assert refused.exit_code == 1 and "đã công bố" in refused.output
+    missing = runner.invoke(args=["results", "freeze", slug, "7"])
+    assert missing.exit_code == 1 and "đợt thi số 7" in missing.output

@@ -2,6 +2,7 @@
 the member's place, certificates within scope, and the question statistics."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -40,6 +41,9 @@ def test_the_organiser_previews_freezes_and_publishes(app, client, closed_contes
     page = text(client.get(done.headers["Location"]))
     assert "3 thí sinh được xếp hạng" in page and "Công bố kết quả" in page
     assert page.index("Nguyễn Văn An") < page.index("Trần Thị Bình") < page.index("Lê Văn Cường")
+    link = re.search(r'Đơn vị TU:.*?href="(/bao-cao/[^"]+/ket-qua\.csv\?dot=\d+)"', page, re.S).group(1)
+    download = client.get(link.replace("&amp;", "&"))
+    assert download.status_code == 200 and "Nguyễn Văn An" in download.text
     slug = _slug(app, cid)
     preview = text(client.get(f"/ket-qua/{slug}/1"))
     assert "Xem trước: kết quả này chưa được công bố" in preview
@@ -150,3 +154,17 @@ def test_question_statistics_flag_a_probably_wrong_key(app, make_contest, make_u
         assert (stat.drawn, stat.correct, stat.facility) == (20, 14, 0.7)
         assert stat.key_suspect and stat.strong_choice_id == options[1]
         assert stat.discrimination < -0.7                       # the right answer goes with low scores
+
+
+def test_participation_certificates_when_the_contest_gives_them(app, client, closed_contest, login_as):
+    cid, rid, users = closed_contest
+    with app.app_context():
+        contest = _db.session.get(Contest, cid)
+        contest.certificates_for_all = True
+        rankings.freeze(contest.rounds[0], contest, now=utcnow())
+        rankings.publish(contest.rounds[0], now=utcnow())
+        _db.session.commit()
+    login_as("organiser")
+    page = text(client.get(f"/ket-qua/{_slug(app, cid)}/1/giay-chung-nhan"))
+    assert page.count('class="certificate"') == 3
+    assert "Đạt giải Nhất" in page and "Đạt giải Nhì" in page and page.count("Đã tham gia") == 1

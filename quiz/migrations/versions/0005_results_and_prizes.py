@@ -1,4 +1,5 @@
-"""Frozen results, question statistics, prize tiers; attempts remember the member's unit.
+"""Frozen results, question statistics, prize tiers, collective prizes and certificates;
+attempts remember the member's unit.
 
 Revision ID: 0005
 Revises: 0004
@@ -89,14 +90,34 @@ def upgrade():
     with op.batch_alter_table('contests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('one_prize_per_person', sa.Boolean(), nullable=False, server_default=sa.false(),
                                       comment='Mỗi người tối đa một giải trong cả cuộc thi'))
+        batch_op.add_column(sa.Column('certificates_for_all', sa.Boolean(), nullable=False, server_default=sa.false(),
+                                      comment='Cấp giấy chứng nhận cho mọi người dự thi'))
+        batch_op.add_column(sa.Column('collective_metric', sa.String(length=20), nullable=True,
+                                      comment='Giải tập thể xếp đơn vị theo; NULL: không có'))
+        batch_op.add_column(sa.Column('collective_level', sa.Integer(), nullable=False, server_default='1',
+                                      comment='Cấp đơn vị xếp hạng tập thể (0: gốc)'))
+        batch_op.add_column(sa.Column('collective_count', sa.Integer(), nullable=False, server_default='0',
+                                      comment='Số giải tập thể'))
+        batch_op.add_column(sa.Column('collective_points', sa.JSON(), nullable=False, server_default='{}',
+                                      comment='Điểm cộng mỗi giải cá nhân (công thức weighted)'))
+        batch_op.create_check_constraint(
+            'collective_metric_known',
+            "collective_metric IS NULL OR collective_metric IN ('participants', 'rate', 'weighted')")
+        batch_op.create_check_constraint('collective_counts_valid', 'collective_level >= 0 AND collective_count >= 0')
     with op.batch_alter_table('contests', schema=None) as batch_op:
-        batch_op.alter_column('one_prize_per_person', server_default=None)
+        for column in ('one_prize_per_person', 'certificates_for_all', 'collective_level', 'collective_count',
+                       'collective_points'):
+            batch_op.alter_column(column, server_default=None)
 
 
 
 def downgrade():
     with op.batch_alter_table('contests', schema=None) as batch_op:
-        batch_op.drop_column('one_prize_per_person')
+        batch_op.drop_constraint(op.f('ck_contests_collective_counts_valid'), type_='check')
+        batch_op.drop_constraint(op.f('ck_contests_collective_metric_known'), type_='check')
+        for column in ('collective_points', 'collective_count', 'collective_level', 'collective_metric',
+                       'certificates_for_all', 'one_prize_per_person'):
+            batch_op.drop_column(column)
 
     with op.batch_alter_table('attempts', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_attempts_unit_id_units'), type_='foreignkey')
