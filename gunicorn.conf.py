@@ -16,6 +16,10 @@ graceful_timeout = 30
 keepalive = 5
 max_requests = 10000          # recycle workers now and then (guards against slow leaks)
 max_requests_jitter = 1000
-accesslog = os.environ.get("QUIZ_ACCESS_LOG", "-")
+accesslog = os.environ.get("QUIZ_ACCESS_LOG", "-") or None  # "" turns the access log off
+# gunicorn's control socket in this checkout's instance folder, so two installations on one
+# machine (or a benchmark beside the app) never share one.
+control_socket = os.environ.get("QUIZ_CONTROL_SOCKET",
+                                os.path.join(os.path.dirname(os.path.abspath(__file__)), "instance", "gunicorn.ctl"))
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("QUIZ_FORWARDED_ALLOW_IPS", "127.0.0.1")

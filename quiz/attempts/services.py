@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, insert, literal, or_, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -130,9 +131,9 @@ def start(user: User, contest: Contest, *, now: datetime, seed: int | None = Non
         with db.session.begin_nested():
             db.session.add(attempt)
             db.session.flush()
-            db.session.add_all(AttemptQuestion(attempt_id=attempt.id, position=i, question_id=d.question_id,
-                                               option_order=",".join(map(str, d.option_order)))
-                               for i, d in enumerate(drawn))
+            db.session.execute(insert(AttemptQuestion), [
+                {"attempt_id": attempt.id, "position": i, "question_id": d.question_id,
+                 "option_order": ",".join(map(str, d.option_order))} for i, d in enumerate(drawn)])
     except IntegrityError:  # a simultaneous start won: resume the attempt it made
         attempt = open_attempt(user, contest)
         if attempt is None:
@@ -154,44 +155,65 @@ def save(attempt: Attempt, contest: Contest, answers: dict[int, int | None], *, 
     """Store the member's choices (question id → option id; None clears one). Refused, and
     nothing changes, once the attempt has finished or its grace has passed. Returns the
     number of answers the attempt now holds."""
-    attempt = _lock(attempt)
+    return _save(_lock(attempt), contest.grace_s, answers, now, prediction)
+
+
+def save_own(user_id: int, attempt_id: int, answers: dict[int, int | None], *, now: datetime,
+             prediction: int | None = None) -> tuple[Attempt, int]:
+    """``save`` for the member's own attempt named by id, as the autosave sends it: the attempt
+    is found, checked to be the member's and locked in one statement (the hot path)."""
+    found = db.session.execute(
+        select(Attempt, Contest.grace_s).join(Contest, Contest.id == Attempt.contest_id)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+        .with_for_update(of=Attempt).execution_options(populate_existing=True)).first()
+    if found is None:
+        raise NotFound("Không tìm thấy lượt thi.")
+    attempt, grace = found
+    return attempt, _save(attempt, grace, answers, now, prediction)
+
+
+def _save(attempt: Attempt, grace_s: int, answers: dict[int, int | None], now: datetime,
+          prediction: int | None) -> int:
     if attempt.finished_at is not None:
         raise Conflict("Lượt thi đã kết thúc; câu trả lời gửi sau không được ghi.")
-    if now > accepts_until(attempt, contest):
-        finish(attempt, contest, now=now)
+    if now > attempt.deadline_at + timedelta(seconds=grace_s):
+        finish(attempt, db.session.get(Contest, attempt.contest_id), now=now)
         raise Conflict("Đã hết giờ làm bài; câu trả lời gửi sau không được ghi. "
                        "Bài đã được nộp với các câu đã lưu trước đó.")
-    _write_answers(attempt, answers, now)
     if prediction is not None:
         if not 0 <= prediction <= 10**12:
             raise DomainError("Số dự đoán không hợp lệ.")
         attempt.prediction = prediction
+    _write_answers(attempt, answers, now)
     db.session.flush()
     return db.session.scalar(select(func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id))
 
 
 def _write_answers(attempt: Attempt, answers: dict[int, int | None], now: datetime) -> None:
-    if not answers:
-        return
-    drawn = set(db.session.scalars(select(AttemptQuestion.question_id)
-                                   .where(AttemptQuestion.attempt_id == attempt.id)))
-    chosen = {q: o for q, o in answers.items() if o is not None}
-    valid = dict(db.session.execute(select(QuestionOption.id, QuestionOption.question_id)
-                                    .where(QuestionOption.id.in_(chosen.values()))).all()) if chosen else {}
-    for question_id, option_id in answers.items():
-        if question_id not in drawn or (option_id is not None and valid.get(option_id) != question_id):
+    """One statement writes every chosen answer: an upsert fed by a SELECT of the attempt's
+    drawn questions and their options, so a pair that is not (a drawn question, one of its
+    options) matches no row and the count tells; a second deletes the cleared ones. The
+    foreign keys on ``answers`` say the same in the database."""
+    chosen = [(q, o) for q, o in answers.items() if o is not None]
+    cleared = [q for q, o in answers.items() if o is None]
+    if chosen:
+        valid = (select(literal(attempt.id), AttemptQuestion.question_id, QuestionOption.id, literal(now))
+                 .join(QuestionOption, QuestionOption.question_id == AttemptQuestion.question_id)
+                 .where(AttemptQuestion.attempt_id == attempt.id,
+                        tuple_(QuestionOption.question_id, QuestionOption.id).in_(chosen)))
+        upsert = _insert(Answer).from_select(["attempt_id", "question_id", "option_id", "saved_at"], valid)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["attempt_id", "question_id"],
+            set_={"option_id": upsert.excluded.option_id, "saved_at": upsert.excluded.saved_at})
+        if db.session.execute(upsert.execution_options(preserve_rowcount=True)).rowcount != len(chosen):
             raise DomainError("Câu trả lời không thuộc đề của lượt thi này.")
-    existing = {a.question_id: a for a in db.session.scalars(
-        select(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id.in_(answers.keys())))}
-    for question_id, option_id in answers.items():
-        answer = existing.get(question_id)
-        if option_id is None:
-            if answer is not None:
-                db.session.delete(answer)
-        elif answer is None:
-            db.session.add(Answer(attempt_id=attempt.id, question_id=question_id, option_id=option_id, saved_at=now))
-        elif answer.option_id != option_id:
-            answer.option_id, answer.saved_at = option_id, now
+    if cleared:
+        db.session.execute(delete(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id.in_(cleared)))
+
+
+def _insert(model):
+    """The dialect's INSERT, which knows ``ON CONFLICT`` (PostgreSQL and SQLite alike)."""
+    return (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
 
 
 def submit(attempt: Attempt, contest: Contest, *, now: datetime, answers: dict[int, int | None] | None = None,

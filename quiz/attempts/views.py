@@ -157,10 +157,9 @@ def take(attempt_id: int):
 
 @bp.post(f"/api/luot-thi/<{ID}:attempt_id>/luu")
 def save(attempt_id: int):
-    attempt, contest = services.member_attempt(current_user, attempt_id)
     answers, prediction = _from_json()
     now = utcnow()
-    saved = services.save(attempt, contest, answers, now=now, prediction=prediction)
+    attempt, saved = services.save_own(current_user.id, attempt_id, answers, now=now, prediction=prediction)
     seconds_left = _seconds_left(attempt, now)
     db.session.commit()
     return jsonify(saved=saved, server_time=local(now, _tz()).isoformat(timespec="seconds"),
