@@ -8,13 +8,14 @@ attempt (partial unique index) or a repeated attempt number (unique constraint).
 """
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, literal, or_, select, tuple_
+from sqlalchemy import DateTime, Integer, bindparam, delete, func, insert, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -162,10 +163,7 @@ def save_own(user_id: int, attempt_id: int, answers: dict[int, int | None], *, n
              prediction: int | None = None) -> tuple[Attempt, int]:
     """``save`` for the member's own attempt named by id, as the autosave sends it: the attempt
     is found, checked to be the member's and locked in one statement (the hot path)."""
-    found = db.session.execute(
-        select(Attempt, Contest.grace_s).join(Contest, Contest.id == Attempt.contest_id)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
-        .with_for_update(of=Attempt).execution_options(populate_existing=True)).first()
+    found = db.session.execute(_OWN_LOCKED(), {"attempt_id": attempt_id, "user_id": user_id}).first()
     if found is None:
         raise NotFound("Không tìm thấy lượt thi.")
     attempt, grace = found
@@ -197,23 +195,36 @@ def _write_answers(attempt: Attempt, answers: dict[int, int | None], now: dateti
     chosen = [(q, o) for q, o in answers.items() if o is not None]
     cleared = [q for q, o in answers.items() if o is None]
     if chosen:
-        valid = (select(literal(attempt.id), AttemptQuestion.question_id, QuestionOption.id, literal(now))
-                 .join(QuestionOption, QuestionOption.question_id == AttemptQuestion.question_id)
-                 .where(AttemptQuestion.attempt_id == attempt.id,
-                        tuple_(QuestionOption.question_id, QuestionOption.id).in_(chosen)))
-        upsert = _insert(Answer).from_select(["attempt_id", "question_id", "option_id", "saved_at"], valid)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=["attempt_id", "question_id"],
-            set_={"option_id": upsert.excluded.option_id, "saved_at": upsert.excluded.saved_at})
-        if db.session.execute(upsert.execution_options(preserve_rowcount=True)).rowcount != len(chosen):
+        upsert = _UPSERT(db.session.get_bind().dialect.name)
+        written = db.session.connection().execute(upsert, {"attempt_id": attempt.id, "now": now, "pairs": chosen}).rowcount
+        if written != len(chosen):
             raise DomainError("Câu trả lời không thuộc đề của lượt thi này.")
     if cleared:
         db.session.execute(delete(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id.in_(cleared)))
 
 
-def _insert(model):
-    """The dialect's INSERT, which knows ``ON CONFLICT`` (PostgreSQL and SQLite alike)."""
-    return (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
+# The hot path's statements, built once (building a statement costs more than running it).
+
+@functools.cache
+def _OWN_LOCKED():  # noqa: N802 - a constant built on first use
+    return (select(Attempt, Contest.grace_s).join(Contest, Contest.id == Attempt.contest_id)
+            .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
+            .with_for_update(of=Attempt).execution_options(populate_existing=True))
+
+
+@functools.cache
+def _UPSERT(dialect: str):  # noqa: N802 - a constant per dialect, built on first use
+    attempt_id = bindparam("attempt_id", type_=Integer)
+    valid = (select(attempt_id, AttemptQuestion.question_id, QuestionOption.id, bindparam("now", type_=DateTime))
+             .join(QuestionOption, QuestionOption.question_id == AttemptQuestion.question_id)
+             .where(AttemptQuestion.attempt_id == attempt_id,
+                    tuple_(QuestionOption.question_id, QuestionOption.id).in_(bindparam("pairs", expanding=True))))
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Answer).from_select(
+        ["attempt_id", "question_id", "option_id", "saved_at"], valid)
+    return upsert.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={"option_id": upsert.excluded.option_id, "saved_at": upsert.excluded.saved_at},
+    ).execution_options(preserve_rowcount=True)
 
 
 def submit(attempt: Attempt, contest: Contest, *, now: datetime, answers: dict[int, int | None] | None = None,
