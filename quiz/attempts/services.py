@@ -325,11 +325,12 @@ def member_contests(user: User, now: datetime) -> MemberContests:
 
 
 def member_attempt(user: User, attempt_id: int) -> tuple[Attempt, Contest]:
-    """The member's own attempt with its contest; anyone else's answers as not found."""
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or attempt.user_id != user.id:
+    """The member's own attempt with its contest (one query); anyone else's answers as not found."""
+    found = db.session.execute(select(Attempt, Contest).join(Contest, Contest.id == Attempt.contest_id)
+                               .where(Attempt.id == attempt_id, Attempt.user_id == user.id)).first()
+    if found is None:
         raise NotFound("Không tìm thấy lượt thi.")
-    return attempt, db.session.get(Contest, attempt.contest_id)
+    return found[0], found[1]
 
 
 @dataclass
