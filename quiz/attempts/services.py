@@ -74,11 +74,10 @@ class Allowance:
 
 
 def allowance(user: User, contest: Contest, round_: Round, now: datetime) -> Allowance:
-    used = db.session.scalar(select(func.count()).select_from(Attempt).where(
-        Attempt.user_id == user.id, Attempt.round_id == round_.id))
+    used, last = db.session.execute(select(func.count().filter(Attempt.round_id == round_.id),
+                                           func.max(Attempt.finished_at))
+                                    .where(Attempt.user_id == user.id, Attempt.contest_id == contest.id)).one()
     left = None if contest.max_attempts is None else max(0, contest.max_attempts - used)
-    last = db.session.scalar(select(func.max(Attempt.finished_at)).where(
-        Attempt.user_id == user.id, Attempt.contest_id == contest.id))
     next_at = None
     if last is not None and contest.min_delay_s:
         ready = last + timedelta(seconds=contest.min_delay_s)
