@@ -24,7 +24,9 @@ class Attempt(db.Model):
         Index("uq_attempts_one_open", "user_id", "contest_id", unique=True,
               sqlite_where=text("finished_at IS NULL"), postgresql_where=text("finished_at IS NULL")),
         Index("ix_attempts_round_id_user_id", "round_id", "user_id"),
-        Index("ix_attempts_contest_id_unit_id_user_id", "contest_id", "unit_id", "user_id"),
+        # The participation roll-up reads only this index (PostgreSQL: an index-only scan).
+        Index("ix_attempts_contest_id_unit_id_user_id", "contest_id", "unit_id", "user_id",
+              postgresql_include=["round_id", "score", "finished_at"]),
         ForeignKeyConstraint(["round_id", "contest_id"], ["rounds.id", "rounds.contest_id"],
                              name="fk_attempts_round_contest", ondelete="RESTRICT"),
     )

@@ -214,14 +214,17 @@ class Standing:
 
 
 def standings(round_: Round, division_id: int | None, *, offset: int = 0, limit: int = 50) -> list[Standing]:
-    """A page of the frozen ranking of a round's division (one index range scan)."""
+    """A page of the frozen ranking of a round's division: ranks run 1…n without gaps, so a
+    page is the range ``rank > offset`` of one index (no OFFSET: a deep page costs what the
+    first does)."""
     rows = db.session.execute(
         select(Result.rank, User.full_name, Unit.name, Result.score, Result.time_used_ms, Result.prediction,
                Result.prediction_error, Result.prize, Result.user_id)
         .join(User, User.id == Result.user_id).outerjoin(Unit, Unit.id == Result.unit_id)
         .where(Result.round_id == round_.id,
-               Result.division_id.is_(None) if division_id is None else Result.division_id == division_id)
-        .order_by(Result.rank).offset(offset).limit(limit))
+               Result.division_id.is_(None) if division_id is None else Result.division_id == division_id,
+               Result.rank > offset)
+        .order_by(Result.rank).limit(limit))
     return [Standing(*row) for row in rows]
 
 

@@ -31,7 +31,7 @@ from quiz.reports.sheets import Column, Sheet, csv_bytes_iter, name_key, write_x
 from quiz.units.models import Unit
 from quiz.units.services import ancestry, in_subtree
 
-STREAM_ROWS = 2000
+STREAM_ROWS = 10_000
 
 
 def _columns(contest: Contest) -> list[Column]:
@@ -78,8 +78,11 @@ def _round_rows(contest: Contest, round_: Round, unit: Unit, paths: dict[int, st
                         Result.prize)
                  .join(User, User.id == Result.user_id).join(Unit, Unit.id == Result.unit_id)
                  .where(Result.round_id == round_.id, in_subtree(unit))
-                 .order_by(Result.division_id, Result.rank).execution_options(yield_per=STREAM_ROWS))
-        for found in db.session.execute(query):
+                 .order_by(Result.division_id, Result.rank))
+        connection = db.session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1")  # every row is wanted
+        for found in connection.execute(query.execution_options(yield_per=STREAM_ROWS)):
             yield row(*found)
         return
     counted = rankings.ranked(round_, contest, None).subquery("counted")

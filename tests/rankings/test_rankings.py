@@ -68,6 +68,7 @@ def test_three_real_rule_sets_rank_the_same_attempts_their_own_way(app, make_con
         assert contest.rounds[0].prediction_truth == 4
         assert order(cid, people) == expected
         assert [s.rank for s in rankings.standings(contest.rounds[0], None)] == [1, 2, 3, 4]
+        assert [s.rank for s in rankings.standings(contest.rounds[0], None, offset=2, limit=5)] == [3, 4]
 
 
 @pytest.mark.parametrize("counting, expected_score", [("best", 19), ("first", 12), ("last", 15)])
