@@ -45,7 +45,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import IO, Any
 
 import xlsxwriter
@@ -113,10 +113,9 @@ class _Float(_Kind):
 class _Date(_Kind):
     types = (date,)
     num_format = "dd/mm/yyyy"
-    strftime = "%d/%m/%Y"
 
     def text(self, value: date) -> str:
-        return value.strftime(self.strftime)
+        return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
     def write(self, ws: Worksheet, row: int, col: int, value: date, fmt: Format) -> None:
         ws.write_datetime(row, col, value, fmt)
@@ -124,7 +123,9 @@ class _Date(_Kind):
 
 class _DateTime(_Date):
     num_format = "dd/mm/yyyy hh:mm:ss"
-    strftime = "%d/%m/%Y %H:%M:%S"
+
+    def text(self, value: datetime) -> str:
+        return f"{super().text(value)} {value.hour:02d}:{value.minute:02d}:{value.second:02d}"
 
 
 def _tenths(ms: float) -> int:
@@ -290,10 +291,31 @@ def csv_bytes_iter(sheet: Sheet) -> Iterator[bytes]:
 
 
 def _csv_records(sheet: Sheet) -> Iterator[list[str]]:
-    kinds = _kinds(sheet)
     yield [str(escape_cell(column.header)) for column in sheet.columns]
+    shows = [_shower(kind) for kind in _kinds(sheet)]
     for values in sheet.rows:
-        yield [_display(value, kind) for value, kind in zip(values, kinds)]
+        yield [show(value) for show, value in zip(shows, values)]
+
+
+def _shower(kind: _Kind):
+    """``_display`` for one column, with the kind's decisions taken once (a CSV export is
+    millions of cells)."""
+    if type(kind) is _Kind:  # text: only escaping to decide
+        def show(value):
+            if value is None:
+                return ""
+            text = value if value.__class__ is str else str(value)
+            first = text[:1]
+            risky = first in "=+-@" or first.isspace()  # the cheap test first: most names start with a letter
+            return "'" + text if risky and _FORMULA_START.match(text) else text
+    else:
+        types, text = kind.types, kind.text
+
+        def show(value):
+            if value.__class__ in types:  # the exact class: a bool is never shown as a number
+                return text(value)
+            return _display(value, kind)
+    return show
 
 
 # --- Vietnamese name order -----------------------------------------------------------------
