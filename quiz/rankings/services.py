@@ -43,6 +43,11 @@ def state(round_: Round, now: datetime) -> str:
     return "open" if now < round_.closes_at else "closed"
 
 
+def finished_attempts(round_: Round) -> int:
+    return db.session.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.round_id == round_.id, Attempt.finished_at.is_not(None)))
+
+
 def questions_per_attempt(contest: Contest) -> int:
     return sum(rule.count for rule in contest.draw_rules)
 

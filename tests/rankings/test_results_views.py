@@ -167,3 +167,13 @@ def test_participation_certificates_when_the_contest_gives_them(app, client, clo
     page = text(client.get(f"/ket-qua/{_slug(app, cid)}/1/giay-chung-nhan"))
     assert page.count('class="certificate"') == 3
     assert "Đạt giải Nhất" in page and "Đạt giải Nhì" in page and page.count("Đã tham gia") == 1
+
+
+def test_a_round_too_big_for_a_web_request_points_to_the_cli(app, client, closed_contest, login_as, monkeypatch):
+    from quiz.rankings import views
+
+    cid, rid, users = closed_contest
+    login_as("organiser")
+    monkeypatch.setattr(views, "WEB_FREEZE_LIMIT", 2)
+    page = text(client.get(results_url(cid, rid)))
+    assert "quiz results freeze" in page and "Tính và chốt kết quả</button>" not in page
