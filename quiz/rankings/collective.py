@@ -42,12 +42,14 @@ class CollectiveStanding:
     awarded: bool
 
 
-def standings(contest: Contest, round_: Round) -> list[CollectiveStanding]:
+def standings(contest: Contest, round_: Round, units: dict[int, UnitFigures] | None = None) -> list[CollectiveStanding]:
     """The units at the contest's collective level, best first (ties share a rank; names
-    order them); the first ``collective_count`` are awarded."""
+    order them); the first ``collective_count`` are awarded. ``units``: the round's
+    participation, if the caller has it already."""
     if contest.collective_metric is None:
         return []
-    figures = [f for f in participation(contest, round_).values() if f.depth == contest.collective_level]
+    units = participation(contest, round_) if units is None else units
+    figures = [f for f in units.values() if f.depth == contest.collective_level]
     by_id = {f.id: f for f in figures}
     prizes: dict[int, Counter] = {f.id: Counter() for f in figures}
     rows = db.session.execute(select(Unit.path, Result.prize).join(Unit, Unit.id == Result.unit_id)

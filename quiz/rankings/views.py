@@ -112,10 +112,11 @@ def _published_round(slug: str, number: int):
 @bp.get("/ket-qua/<slug>/<int(max=1000):number>")
 def published(slug: str, number: int):
     contest, round_ = _published_round(slug, number)
-    tops = [f for f in figures.participation(contest, round_).values() if f.depth == 1]
+    units = figures.participation(contest, round_)
+    tops = [f for f in units.values() if f.depth == 1]
     return render_template(
         "rankings/published.html", contest=contest, round=round_, ms=ms,
-        collective=collective.standings(contest, round_), formulas=collective.FORMULAS,
+        collective=collective.standings(contest, round_, units), formulas=collective.FORMULAS,
         winners=services.winners(round_, contest), all_correct=services.all_correct(round_, contest),
         questions=services.questions_per_attempt(contest),
         key=services.answer_key(round_) if contest.show_answers == "after_close" else None,
