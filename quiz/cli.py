@@ -67,6 +67,8 @@ def demo_command():
     click.echo(f"  … và {len(logins) - 4} thí sinh khác: 0900000101 … 09000001{len(logins) - 4:02d}, "
                f"mật khẩu {logins[-1].password}")
     click.echo("Cuộc thi mẫu đang mở: /cuoc-thi (6 ngân hàng câu hỏi đã nạp).")
+    click.echo("“Tuần thi thử” đã đóng, có bài của các thí sinh mẫu: Ban tổ chức tính, công bố và xuất kết quả "
+               "ở /quan-tri/cuoc-thi; quản lý đơn vị xem /bao-cao-don-vi.")
 
 
 @click.group("units")
