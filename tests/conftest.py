@@ -347,6 +347,15 @@ def browser():
         browser.close()
 
 
+def log_in(page, live_server: str, phone: str, password: str = "matkhau123") -> None:
+    """Log in through the real form in the browser and land on the home page."""
+    page.goto(f"{live_server}/dang-nhap")
+    page.fill("#identifier", phone)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN")

@@ -12,7 +12,7 @@ import functools
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Integer, bindparam, delete, func, insert, or_, select, tuple_
@@ -25,7 +25,7 @@ from quiz.attempts.models import Answer, Attempt, AttemptQuestion
 from quiz.banks.models import Question, QuestionOption
 from quiz.contests import draw
 from quiz.contests.models import Contest, Division, EligibleUnit, RosterEntry, Round
-from quiz.contests.schedule import accepting_until, current_round, next_start, window
+from quiz.contests.schedule import accepting_until, current_round, local_time, next_start, window
 from quiz.errors import Conflict, DomainError, Forbidden, NotFound
 from quiz.extensions import db
 from quiz.units.models import Unit
@@ -110,7 +110,8 @@ def start(user: User, contest: Contest, *, now: datetime, seed: int | None = Non
     if until is None:
         reopens = next_start(contest, now)
         raise DomainError(f"{round_.name} chỉ nhận bài trong khung giờ {window(round_).describe()}."
-                          + (f" Mở lại lúc {_local_text(reopens, contest)}." if reopens else ""))
+                          + (f" Mở lại lúc {local_time(reopens, ZoneInfo(contest.time_zone)):%H:%M %d/%m/%Y}."
+                             if reopens else ""))
     room = allowance(user, contest, round_, now)
     if room.left == 0:
         raise Conflict(f"Bạn đã dùng hết {contest.max_attempts} lượt thi của {round_.name}.")
@@ -139,10 +140,6 @@ def start(user: User, contest: Contest, *, now: datetime, seed: int | None = Non
         if attempt is None:
             raise Conflict("Lượt thi vừa được tạo ở một yêu cầu khác. Vui lòng tải lại trang.") from None
     return attempt
-
-
-def _local_text(moment: datetime, contest: Contest) -> str:
-    return f"{moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(contest.time_zone)):%H:%M %d/%m/%Y}"
 
 
 def _lock(attempt: Attempt) -> Attempt:

@@ -77,7 +77,8 @@ def window(round_: Round) -> Window | None:
     return Window(round_.window_days, round_.window_opens_min, round_.window_closes_min)
 
 
-def _local(moment: datetime, tz: ZoneInfo) -> datetime:
+def local_time(moment: datetime, tz: ZoneInfo) -> datetime:
+    """A stored naive-UTC moment in ``tz``."""
     return moment.replace(tzinfo=timezone.utc).astimezone(tz)
 
 
@@ -98,7 +99,7 @@ def accepting_until(contest: Contest, round_: Round, now: datetime) -> datetime 
     daily = window(round_)
     if daily is None:
         return round_.closes_at
-    local = _local(now, ZoneInfo(contest.time_zone))
+    local = local_time(now, ZoneInfo(contest.time_zone))
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     if (str(local.isoweekday()) not in daily.days
             or not midnight + timedelta(minutes=daily.opens) <= local < midnight + timedelta(minutes=daily.closes)):
@@ -117,7 +118,7 @@ def next_start(contest: Contest, now: datetime) -> datetime | None:
         daily = window(round_)
         if daily is None:
             return begin
-        local = _local(begin, tz)
+        local = local_time(begin, tz)
         for offset in range(8):
             day = local.date() + timedelta(days=offset)
             if str(day.isoweekday()) not in daily.days:

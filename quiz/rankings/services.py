@@ -166,13 +166,19 @@ STEPS = {
 
 # Prizes ----------------------------------------------------------------------------------------
 
+def tier_order(contest: Contest) -> dict[str, int]:
+    """Each prize name's place in the contest's prize structure (0: the highest)."""
+    order: dict[str, int] = {}
+    for position, tier in enumerate(contest.prize_tiers):
+        order.setdefault(tier.name, position)
+    return order
+
+
 def award_prizes(round_: Round, contest: Contest) -> None:
     """Give each division's prize tiers in rank order. With one prize per person, a member who
     already holds an equal or higher prize from an earlier round is passed over."""
     divisions = {d.id: d.code for d in contest.divisions}
-    order = {}
-    for position, tier in enumerate(contest.prize_tiers):
-        order.setdefault(tier.name, position)
+    order = tier_order(contest)
     held: dict[int, int] = {}
     if contest.one_prize_per_person:
         earlier = select(Result.user_id, Result.prize).join(Round, Round.id == Result.round_id).where(
@@ -262,9 +268,7 @@ def winners(round_: Round, contest: Contest, within: Unit | None = None, *, ever
     """The round's prize winners, highest tier first, then division and rank (only those of
     ``within``'s subtree, or one member's, when given); with ``everyone``, the other ranked
     members follow (for participation certificates) in rank order, prize ""."""
-    tier = {}
-    for position, prize in enumerate(contest.prize_tiers):
-        tier.setdefault(prize.name, position)
+    tier = tier_order(contest)
     divisions = {d.id: d.name for d in contest.divisions}
     query = (select(Result.prize, Result.rank, User.full_name, Unit.name, Result.division_id, Result.score,
                     Result.time_used_ms, Result.user_id, Result.unit_id)

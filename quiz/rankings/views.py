@@ -16,6 +16,8 @@ from quiz.extensions import db
 from quiz.rankings import collective, services
 from quiz.rankings.criteria import CRITERIA
 from quiz.reports import figures, scope
+from quiz.reports.sheets import duration_text
+from quiz.web.forms import page_number
 from quiz.units import services as units
 
 bp = Blueprint("rankings", __name__)
@@ -28,11 +30,6 @@ TOP_UNITS = 10
 WEB_FREEZE_LIMIT = 300_000
 
 
-def _page_number() -> int:
-    raw = request.args.get("trang", "1")
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= 100_000 else 1
-
-
 def _division(contest):
     """The division chosen with ``?bang=<id>`` (the first one by default; None without divisions)."""
     if not contest.divisions:
@@ -42,11 +39,8 @@ def _division(contest):
 
 
 def ms(value: int | None) -> str:
-    """Milliseconds as ``mm:ss.s``."""
-    if value is None:
-        return ""
-    minutes, rest = divmod(value / 1000, 60)
-    return f"{int(minutes):02d}:{rest:04.1f}"
+    """Time used, as the exports show it (``mm:ss.s``)."""
+    return "" if value is None else duration_text(value)
 
 
 # The organiser's round results ---------------------------------------------------------------------
@@ -59,7 +53,7 @@ def round_results(contest_id: int, round_id: int):
     now = utcnow()
     state = services.state(round_, now)
     division = _division(contest)
-    page = _page_number()
+    page = page_number(request.args.get("trang"))
     frozen = state in ("frozen", "published")
     return render_template(
         "rankings/round.html", contest=contest, round=round_, state=state, states=services.STATES,
@@ -69,7 +63,7 @@ def round_results(contest_id: int, round_id: int):
         ranked=services.ranked_count(round_, division.id if division else None) if frozen else 0,
         preview=services.preview(round_, contest, now) if state == "closed" else None,
         too_big=state == "closed" and services.finished_attempts(round_) > WEB_FREEZE_LIMIT,
-        roots=[unit for unit, _ in units.children(None)],
+        roots=units.roots(),
         winners=services.winners(round_, contest) if frozen else [],
         key=services.answer_key(round_) if frozen else [])
 

@@ -212,7 +212,3 @@ def visible_ancestry(unit: Unit, home: Unit | None) -> list[Unit]:
     found = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
     return [found[i] for i in ids if i in found]
 
-
-def roots() -> list[Unit]:
-    return list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)))
-

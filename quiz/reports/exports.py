@@ -15,13 +15,14 @@ Callers check scope (``quiz.reports.scope``) before asking for a unit.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from quiz.accounts.models import CATEGORIES, User
 from quiz.contests.models import Contest, Round
+from quiz.contests.schedule import local_time
 from quiz.extensions import db
 from quiz.rankings import services as rankings
 from quiz.rankings.models import Result
@@ -141,7 +142,7 @@ def summary(contest: Contest, unit: Unit, round_: Round | None, now: datetime) -
 
 
 def _titles(kind: str, contest: Contest, unit: Unit, round_: Round | None, now: datetime) -> list[str]:
-    local = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(contest.time_zone))
+    local = local_time(now, ZoneInfo(contest.time_zone))
     return [f"{kind} — {contest.title}", f"Đơn vị: {unit.name} ({unit.code}) và các đơn vị trực thuộc",
             f"{round_.name if round_ else 'Cả cuộc thi'} — số liệu lúc {local:%H:%M} ngày {local:%d/%m/%Y}"]
 

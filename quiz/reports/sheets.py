@@ -152,6 +152,11 @@ class _Duration(_Kind):
         ws.write_number(row, col, value / 86_400_000, fmt)
 
 
+def duration_text(ms: float) -> str:
+    """Milliseconds as a spreadsheet shows them: ``05:07.3``, or ``1:02:03`` from one hour on."""
+    return _Duration().text(ms)
+
+
 _KINDS: dict[str, _Kind] = {
     "text": _Kind(), "int": _Int(), "float": _Float(), "date": _Date(),
     "datetime": _DateTime(), "duration_ms": _Duration(),

@@ -22,14 +22,13 @@ from quiz.db import MAX_ID
 from quiz.errors import NotFound
 from quiz.reports import charts, dashboard, scope
 from quiz.units import services as units
+from quiz.web.forms import page_number
 
 bp = Blueprint("reports", __name__, url_prefix="/bao-cao-don-vi")
 
 VIEWERS = (Role.ADMIN, Role.ORGANISER, Role.UNIT_MANAGER)
 CHART_UNITS = 40            # child units drawn in the chart (the table lists them all)
-MAX_PAGE = 100_000
 _ID = re.compile(r"[1-9][0-9]{0,9}")
-_PAGE = re.compile(r"[0-9]{1,6}")
 
 
 def _id(raw: str | None) -> int:
@@ -37,10 +36,6 @@ def _id(raw: str | None) -> int:
     if raw is None or not _ID.fullmatch(raw) or int(raw) > MAX_ID:
         raise NotFound("Không tìm thấy trang: mã số không hợp lệ.")
     return int(raw)
-
-
-def _page(raw: str | None) -> int:
-    return min(int(raw), MAX_PAGE) if raw and _PAGE.fullmatch(raw) and int(raw) > 0 else 1
 
 
 def _unit(raw: str | None):
@@ -58,7 +53,7 @@ def index():
         scope.check(current_user, home)
         return redirect(url_for("reports.show", contest_id=newest.id, unit_id=home.id))
     return render_template("reports/index.html", contests=dashboard.contests(),
-                           roots=dashboard.roots() if home is None else [home])
+                           roots=units.roots() if home is None else [home])
 
 
 @bp.get("/cuoc-thi/<contest_id>/tim")
@@ -84,7 +79,7 @@ def show(contest_id: str, unit_id: str):
     contest = get_contest(contest_key)
     round_raw = request.args.get("dot")
     round_ = get_round(contest, _id(round_raw)) if round_raw else None
-    page, missing_page = _page(request.args.get("trang")), _page(request.args.get("trang_chua"))
+    page, missing_page = page_number(request.args.get("trang")), page_number(request.args.get("trang_chua"))
 
     overview = dashboard.overview(contest, unit, round_)
     per_day = dashboard.attempts_per_day(contest, unit, round_)

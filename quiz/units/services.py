@@ -88,6 +88,11 @@ def children(parent: Unit | None) -> list[tuple[Unit, int]]:
     return [(unit, below) for unit, below in rows]
 
 
+def roots() -> list[Unit]:
+    """The units at the top of the tree, by name."""
+    return list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)))
+
+
 def subtree_size(unit: Unit) -> int:
     return db.session.scalar(select(func.count()).select_from(Unit).where(in_subtree(unit)))
 

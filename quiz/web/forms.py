@@ -76,6 +76,14 @@ class Outcome:
     status: int = 200
 
 
+MAX_PAGE = 100_000
+
+
+def page_number(raw: str | None) -> int:
+    """A ``?trang=`` page number from the address: plain digits from 1 (capped); anything else is page 1."""
+    return min(int(raw), MAX_PAGE) if raw and raw.isascii() and raw.isdigit() and len(raw) <= 6 and int(raw) > 0 else 1
+
+
 def submit(form, action: Callable[[], object]) -> Outcome:
     """The lifecycle every form page shares: validate ``form``, run ``action`` (one service
     call), commit once; a refusal rolls back and is shown beside the field it names."""

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from conftest import log_in
 from quiz.db import utcnow
 from quiz.extensions import db as _db
 
@@ -43,11 +44,7 @@ def contest(app):
 
 def test_take_lose_connection_reload_submit(page, live_server, make_user, contest):
     make_user(phone="0912000444")
-    page.goto(f"{live_server}/dang-nhap")
-    page.fill("#identifier", "0912000444")
-    page.fill("#password", "matkhau123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "0912000444")
 
     page.click("nav >> text=Dự thi")
     page.click("text=Hội thi trên điện thoại")

@@ -3,16 +3,13 @@ reloads itself and shows it open, without the member touching anything."""
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from conftest import log_in
 from quiz.db import utcnow
-from quiz.extensions import db as _db
 
 pytestmark = pytest.mark.browser
-
-UTC = ZoneInfo("UTC")
 
 
 def test_the_countdown_ticks_and_the_page_reloads_when_the_contest_opens(page, live_server, make_user, make_contest):
@@ -20,11 +17,7 @@ def test_the_countdown_ticks_and_the_page_reloads_when_the_contest_opens(page, l
     make_contest(round=[{"name": "Tuần 1", "opens": (now + timedelta(seconds=8)).isoformat(),
                          "closes": (now + timedelta(days=1)).isoformat()}])
     make_user(phone="0912000555")
-    page.goto(f"{live_server}/dang-nhap")
-    page.fill("#identifier", "0912000555")
-    page.fill("#password", "matkhau123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "0912000555")
     page.goto(f"{live_server}/cuoc-thi")
     countdown = page.locator(".countdown")
     first = countdown.inner_text()

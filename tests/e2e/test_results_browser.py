@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from conftest import log_in
 from quiz.db import utcnow
 from quiz.extensions import db as _db
 
@@ -23,14 +24,6 @@ def demo(app):
         demo.load(utcnow())
         _db.session.commit()
     return demo
-
-
-def log_in(page, live_server, phone: str, password: str) -> None:
-    page.goto(f"{live_server}/dang-nhap")
-    page.fill("#identifier", phone)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
 
 
 def rows_of(download) -> list[tuple]:
