@@ -5,15 +5,26 @@ A transaction that may write takes SQLite's write lock up front (``BEGIN IMMEDIA
 two writers queue on the busy timeout instead of failing with "database is locked" when
 both try to upgrade a read lock. Requests with a safe method (GET, HEAD, OPTIONS) begin
 a plain deferred transaction so readers never queue behind writers.
+
+Vietnamese order in SQL (``vietnamese_key``), for lists paged by the database: SQLite calls
+``quiz.text``'s own key through a function registered on each connection; PostgreSQL
+compares word by word in its ICU collation for Vietnamese.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from flask import has_request_context, request
 from sqlalchemy import MetaData, String, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.functions import FunctionElement
+
+from quiz.text import name_sort_key, text_sort_key
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -41,6 +52,70 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+# Vietnamese order in SQL ---------------------------------------------------------------------
+
+class vietnamese_key(FunctionElement):  # noqa: N801 - an SQL function, named like one
+    """A sort key for ORDER BY giving a text column the order of ``quiz.text.text_key`` (a
+    unit's name), on SQLite and PostgreSQL, so that a list paged by the database is paged in
+    Vietnamese order. ``vietnamese_name_key``: the order of ``name_key`` (a person's name,
+    given name first).
+
+    SQLite: ``vn_text_key(column)`` / ``vn_name_key(column)``, registered on each connection
+    (``configure_engine``) as ``quiz.text.text_sort_key`` / ``name_sort_key``: exactly the
+    Python order. PostgreSQL: a row of the words (the given name first for a person), each
+    lower-cased, its tone mark moved to its end (so hoà and hòa are one word) and compared
+    in the ICU collation "vi-x-icu" (letters a ă â … đ …, then tones ngang < huyền < hỏi <
+    ngã < sắc < nặng); a row compares word by word, as the Python tuple does. The first
+    ``WORDS`` words (after the given name) are compared one by one, the rest as one string.
+    Where ICU and ``quiz.text`` differ (letters that are not Vietnamese such as ü, the order
+    of punctuation among itself) the two databases may differ; for Vietnamese words they
+    agree. A PostgreSQL built without ICU has no "vi-x-icu": the words are then compared in
+    the database's own collation (a warning is logged)."""
+
+    type = String()
+    name = "vietnamese_key"
+    inherit_cache = True
+    person = False
+
+
+class vietnamese_name_key(vietnamese_key):  # noqa: N801
+    """``vietnamese_key`` for a person's name: the given name first (``quiz.text.name_key``)."""
+
+    name = "vietnamese_name_key"
+    inherit_cache = True
+    person = True
+
+
+#: Words compared one by one on PostgreSQL (family and middle names; a unit's name); any
+#: further words are compared together as one string.
+WORDS = 8
+_TONES = "[\u0300\u0301\u0303\u0309\u0323]"
+VI_COLLATION = "vi-x-icu"
+
+
+@compiles(vietnamese_key)
+def _vietnamese_key_sqlite(element, compiler, **kw):
+    (column,) = list(element.clauses)
+    function = "vn_name_key" if element.person else "vn_text_key"
+    return f"{function}({compiler.process(column, **kw)})"
+
+
+@compiles(vietnamese_key, "postgresql")
+def _vietnamese_key_postgresql(element, compiler, **kw):
+    (column,) = list(element.clauses)
+    text = f"regexp_replace(btrim({compiler.process(column, **kw)}), '\\s+', ' ', 'g')"
+    words = []
+    if element.person:
+        words.append(f"substring({text} from '[^ ]*$')")
+        text = f"regexp_replace({text}, ' ?[^ ]*$', '')"
+    words += [f"split_part({text}, ' ', {n})" for n in range(1, WORDS + 1)]
+    words.append(f"coalesce(substring({text} from '^(?:[^ ]+ ){{{WORDS}}}(.*)$'), '')")
+    collation = getattr(compiler.dialect, "vietnamese_collation", VI_COLLATION)
+    collate = f' COLLATE "{collation}"' if collation else ""
+    return "ROW(" + ", ".join(
+        f"lower(regexp_replace(normalize({word}, NFD), '({_TONES})(.*)$', '\\2\\1'){collate})" for word in words) + ")"
+
+
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -48,6 +123,18 @@ def _begin_statement() -> str:
     if has_request_context() and request.method in _SAFE_METHODS:
         return "BEGIN"
     return "BEGIN IMMEDIATE"
+
+
+def _split_part(text: str | None, delimiter: str, n: int) -> str | None:
+    """PostgreSQL's ``split_part`` for SQLite: the ``n``-th field (from 1), "" past the end."""
+    if text is None:
+        return None
+    parts = text.split(delimiter)
+    return parts[n - 1] if 1 <= n <= len(parts) else ""
+
+
+def _null_safe(key):
+    return lambda value: None if value is None else key(str(value))
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
@@ -62,6 +149,13 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         @event.listens_for(engine, "connect")
         def _on_pg_connect(dbapi_connection, _record):
             dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
+            if not hasattr(engine.dialect, "vietnamese_collation"):
+                found = dbapi_connection.execute("SELECT 1 FROM pg_collation WHERE collname = %s",
+                                                 (VI_COLLATION,)).fetchone()
+                if found is None:
+                    log.warning("PostgreSQL has no collation %r (built without ICU): lists are sorted in the "
+                                "database's own collation, not in Vietnamese order.", VI_COLLATION)
+                engine.dialect.vietnamese_collation = VI_COLLATION if found else None
             dbapi_connection.commit()
         return
     if engine.dialect.name != "sqlite":
@@ -76,6 +170,9 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
+        for name, key in (("vn_text_key", text_sort_key), ("vn_name_key", name_sort_key)):
+            dbapi_connection.create_function(name, 1, _null_safe(key), deterministic=True)
+        dbapi_connection.create_function("split_part", 3, _split_part, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

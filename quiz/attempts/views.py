@@ -20,6 +20,7 @@ from quiz.contests.views import duration
 from quiz.db import MAX_ID, utcnow
 from quiz.errors import DomainError
 from quiz.extensions import db
+from quiz.rankings import rules as results_rules
 from quiz.rankings import services as rankings
 from quiz.web.templating import local
 
@@ -104,7 +105,8 @@ def index():
 def rules(slug: str):
     contest = contest_by_slug(slug)
     return render_template("attempts/rules.html", contest=contest, duration=duration,
-                           entry=services.entry(current_user, contest, utcnow()))
+                           entry=services.entry(current_user, contest, utcnow()),
+                           results_rules=results_rules.describe(contest))
 
 
 @bp.get("/cuoc-thi/<slug>/bat-dau")

@@ -8,7 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from quiz.db import utcnow
 from quiz.extensions import db
 
-COUNTING = ("best", "first", "last")
+COUNTING = ("best", "most_correct", "first", "last")
+ONE_PRIZE = ("none", "first_win", "higher_kept")
+COLLECTIVE_TIES = ("share", "participants")
 PREDICTION_METRICS = ("all_correct", "participants", "attempts")
 ANSWERS_SHOWN = ("never", "after_close")
 ELIGIBILITY = ("everyone", "units", "roster")
@@ -24,7 +26,11 @@ class Contest(db.Model):
         CheckConstraint("grace_s >= 0", name="grace_not_negative"),
         CheckConstraint("max_attempts IS NULL OR max_attempts >= 1", name="max_attempts_positive"),
         CheckConstraint("min_delay_s >= 0", name="min_delay_not_negative"),
-        CheckConstraint("counting IN ('best', 'first', 'last')", name="counting_known"),
+        CheckConstraint("counting IN ('best', 'most_correct', 'first', 'last')", name="counting_known"),
+        CheckConstraint("one_prize IN ('none', 'first_win', 'higher_kept')", name="one_prize_known"),
+        CheckConstraint("collective_ties IN ('share', 'participants')", name="collective_ties_known"),
+        CheckConstraint("results_published_at IS NULL OR results_frozen_at IS NOT NULL",
+                        name="results_published_only_when_frozen"),
         CheckConstraint("prediction_metric IS NULL OR prediction_metric IN "
                         "('all_correct', 'participants', 'attempts')", name="prediction_metric_known"),
         CheckConstraint("show_answers IN ('never', 'after_close')", name="show_answers_known"),
@@ -43,7 +49,8 @@ class Contest(db.Model):
     grace_s: Mapped[int] = mapped_column(default=15, comment="Giây nhận bài sau hạn (trễ mạng)")
     max_attempts: Mapped[int | None] = mapped_column(default=None, comment="Số lượt tối đa mỗi đợt; NULL: không giới hạn")
     min_delay_s: Mapped[int] = mapped_column(default=0, comment="Giây tối thiểu giữa hai lượt")
-    counting: Mapped[str] = mapped_column(String(10), default="best", comment="Lượt được tính: best, first, last")
+    counting: Mapped[str] = mapped_column(String(12), default="best",
+                                          comment="Lượt được tính: best, most_correct, first, last")
     prediction_metric: Mapped[str | None] = mapped_column(String(20), comment="Câu hỏi dự đoán đoán gì; NULL: không có")
     prediction_prompt: Mapped[str] = mapped_column(Text, default="", comment="Lời câu hỏi dự đoán")
     tie_break: Mapped[str] = mapped_column(String(200), default=DEFAULT_TIE_BREAK,
@@ -52,8 +59,10 @@ class Contest(db.Model):
     eligibility: Mapped[str] = mapped_column(String(20), default="everyone", comment="Ai được dự thi")
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh",
                                            comment="Múi giờ của khung giờ thi hằng ngày")
-    one_prize_per_person: Mapped[bool] = mapped_column(default=False,
-                                                       comment="Mỗi người tối đa một giải trong cả cuộc thi")
+    one_prize: Mapped[str] = mapped_column(String(12), default="none",
+                                           comment="Mỗi người một giải trong cả cuộc thi: none, first_win, higher_kept")
+    shared_rank: Mapped[bool] = mapped_column(default=False,
+                                              comment="Bằng nhau mọi tiêu chí thì đồng hạng, cùng giải")
     certificates_for_all: Mapped[bool] = mapped_column(default=False,
                                                        comment="Cấp giấy chứng nhận cho mọi người dự thi")
     collective_metric: Mapped[str | None] = mapped_column(String(20), comment="Giải tập thể xếp đơn vị theo; NULL: không có")
@@ -61,6 +70,11 @@ class Contest(db.Model):
     collective_count: Mapped[int] = mapped_column(default=0, comment="Số giải tập thể")
     collective_points: Mapped[dict] = mapped_column(JSON, default=dict,
                                                     comment="Điểm cộng mỗi giải cá nhân (công thức weighted)")
+    collective_ties: Mapped[str] = mapped_column(String(12), default="share",
+                                                 comment="Đơn vị bằng điểm: share (đồng hạng, cùng giải), "
+                                                         "participants (đông người dự thi hơn xếp trên)")
+    results_frozen_at: Mapped[datetime | None] = mapped_column(comment="Kết quả toàn cuộc thi đã chốt (UTC)")
+    results_published_at: Mapped[datetime | None] = mapped_column(comment="Kết quả toàn cuộc thi đã công bố (UTC)")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     rounds: Mapped[list[Round]] = relationship(order_by="Round.number", back_populates="contest")
@@ -123,6 +137,8 @@ class Round(db.Model):
     frozen_at: Mapped[datetime | None] = mapped_column(comment="Kết quả đã tính và chốt (UTC)")
     published_at: Mapped[datetime | None] = mapped_column(comment="Kết quả đã công bố (UTC)")
     prediction_truth: Mapped[int | None] = mapped_column(comment="Giá trị đúng của câu hỏi dự đoán, tính khi đóng")
+    all_correct: Mapped[int | None] = mapped_column(comment="Số người có ít nhất một lượt đúng tất cả các câu, "
+                                                             "tính khi chốt")
     window_days: Mapped[str | None] = mapped_column(String(7), comment="Khung giờ hằng ngày: các thứ (1 = thứ Hai … 7 = Chủ nhật); NULL: không giới hạn")
     window_opens_min: Mapped[int | None] = mapped_column(comment="Khung giờ: mở, phút sau 0 giờ (giờ địa phương)")
     window_closes_min: Mapped[int | None] = mapped_column(comment="Khung giờ: đóng, phút sau 0 giờ (giờ địa phương)")

@@ -21,9 +21,13 @@ Who may take part: ``eligibility = "everyone"`` (the default); ``units = ["TU.H0
 (the people on a list imported afterwards, see ``quiz.contests.roster``). A round may have
 a daily window: ``days = "T2-T6"`` and ``hours = "07:30-17:30"`` (local time). Prizes are
 ``[[prize]]`` tables (``name``, ``count``, optionally ``division`` and ``round``), awarded in
-their order; ``one_prize_per_person = true`` keeps each member to one prize in the contest;
-``certificates_for_all = true`` gives every participant a certificate. ``[collective]``
-(``metric``, ``level``, ``count``, ``points``) ranks the units of one level for collective prizes.
+their order; ``one_prize = "first_win"`` (a holder is passed over in later rounds) or
+``"higher_kept"`` (a later higher prize replaces the earlier one, which passes down) keeps
+each member to one prize in the contest (``one_prize_per_person = true``, from older files,
+is "first_win"); ``shared_rank = true`` gives members equal on every criterion the same rank
+and prize; ``certificates_for_all = true`` gives every participant a certificate.
+``[collective]`` (``metric``, ``level``, ``count``, ``points``, ``ties``) ranks the units of
+one level for collective prizes.
 """
 from __future__ import annotations
 
@@ -39,8 +43,8 @@ from quiz.banks import services as banks
 from quiz.banks.models import DIFFICULTIES
 from quiz.contests import draw
 from quiz.contests import schedule
-from quiz.contests.models import (ANSWERS_SHOWN, COUNTING, DEFAULT_TIE_BREAK, ELIGIBILITY, PREDICTION_METRICS,
-                                  Contest, Division, DrawRule, EligibleUnit, PrizeTier, Round)
+from quiz.contests.models import (ANSWERS_SHOWN, COLLECTIVE_TIES, COUNTING, DEFAULT_TIE_BREAK, ELIGIBILITY,
+                                  ONE_PRIZE, PREDICTION_METRICS, Contest, Division, DrawRule, EligibleUnit, PrizeTier, Round)
 from quiz.errors import InvalidFile, Problem
 from quiz.rankings.collective import FORMULAS
 from quiz.rankings.criteria import CRITERIA
@@ -226,10 +230,16 @@ def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
         tiers.append(PrizeTier(position=i, name=name, count=count if isinstance(count, int) else 1,
                                division_code=division, round_number=number))
     flags = {}
-    for key in ("one_prize_per_person", "certificates_for_all"):
+    for key in ("shared_rank", "certificates_for_all"):
         flags[key] = spec.get(key, False)
         if not isinstance(flags[key], bool):
             err(_at(key, "cần true hoặc false."))
+    legacy = spec.get("one_prize_per_person")
+    if legacy is not None and not isinstance(legacy, bool):
+        err(_at("one_prize_per_person", "cần true hoặc false (hoặc dùng one_prize)."))
+    one_prize = spec.get("one_prize", "first_win" if legacy is True else "none")
+    if one_prize not in ONE_PRIZE:
+        err(_at("one_prize", f"cần một trong: {', '.join(ONE_PRIZE)}."))
     collective = spec.get("collective") or {}
     if collective:
         if collective.get("metric") not in FORMULAS:
@@ -238,6 +248,8 @@ def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
             value = collective.get(key, default)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 err(_at(f"collective.{key}", "cần một số nguyên từ 0 trở lên."))
+        if collective.get("ties", "share") not in COLLECTIVE_TIES:
+            err(_at("collective.ties", f"cần một trong: {', '.join(COLLECTIVE_TIES)}."))
         points = collective.get("points", {})
         if not isinstance(points, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                                                    for v in points.values()):
@@ -258,6 +270,7 @@ def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
                       eligibility=eligibility, time_zone=tz.key,
                       eligible_units=[EligibleUnit(unit_id=unit.id) for unit in units],
                       rounds=rounds, divisions=divisions, draw_rules=rules, prize_tiers=tiers, **flags,
+                      one_prize=one_prize, collective_ties=collective.get("ties", "share"),
                       collective_metric=collective.get("metric"), collective_level=collective.get("level", 1),
                       collective_count=collective.get("count", 0), collective_points=collective.get("points", {}))
     db.session.add(contest)

@@ -19,10 +19,12 @@ from quiz.contests.forms import MAX_SPEC, ExtendForm, RosterForm, SpecForm
 from quiz.contests.setup import local_to_utc
 from quiz.db import MAX_ID, utcnow
 from quiz.errors import DomainError, InvalidFile
+from quiz.rankings import rules as results_rules
+from quiz.rankings import services as rankings
 from quiz.rankings.collective import FORMULAS
-from quiz.rankings.criteria import CRITERIA
+from quiz.rankings.criteria import COUNTING, CRITERIA
 from quiz.extensions import db
-from quiz.web.forms import submit
+from quiz.web.forms import flash_warnings, submit
 from quiz.web.templating import local
 
 bp = Blueprint("contests", __name__, url_prefix="/quan-tri/cuoc-thi")
@@ -34,7 +36,7 @@ _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 #: The contest's settings in Vietnamese words.
 LABELS = {
-    "counting": {"best": "lượt có kết quả cao nhất", "first": "lượt đầu tiên", "last": "lượt cuối cùng"},
+    "counting": {key: counting.label for key, counting in COUNTING.items()},
     "tie_break": {key: criterion.label for key, criterion in CRITERIA.items()},
     "prediction": {"all_correct": "số người trả lời đúng tất cả các câu", "participants": "tổng số người dự thi",
                    "attempts": "tổng số lượt thi trong đợt"},
@@ -131,7 +133,9 @@ def _page(contest, failed: tuple[int, ExtendForm] | None = None, roster_form: Ro
     return render_template("contests/show.html", contest=contest, draw=services.draw_with_banks(contest),
                            forms=forms, labels=LABELS, duration=duration, now=utcnow(), window=schedule.window,
                            units=services.eligible_units(contest), roster_size=roster.size(contest),
-                           roster_form=roster_form or RosterForm(formdata=None), problems=problems)
+                           roster_form=roster_form or RosterForm(formdata=None), problems=problems,
+                           results_rules=results_rules.describe(contest),
+                           results_state=rankings.contest_state(contest))
 
 
 @bp.get(f"/<{ID}:contest_id>")
@@ -177,7 +181,9 @@ def import_roster(contest_id: int):
     if dry_run:
         db.session.rollback()
         flash(f"Tệp hợp lệ (chưa ghi). {result.summary()}", "success")
+        flash_warnings(result.warnings)
         return _page(contest, roster_form=form)
     db.session.commit()
     flash(result.summary(), "success")
+    flash_warnings(result.warnings)
     return redirect(url_for("contests.show", contest_id=contest_id) + "#danh-sach")

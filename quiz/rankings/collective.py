@@ -1,68 +1,148 @@
-"""Collective prizes (giải tập thể): the units of one level of the tree ranked by a formula, a
-registry of small strategies. Each formula sees a unit's rolled-up figures (participants,
-participation rate over headcount or roster) and the individual prizes its members won in the
-round; ``weighted`` adds points per individual prize (``Contest.collective_points``) to the
-rate in percent."""
+"""Collective prizes (giải tập thể): the units of one level of the tree, ranked by a formula,
+per round and for the whole contest, frozen.
+
+When a round is frozen (or the contest's results are closed) ``freeze`` stores each unit of
+the contest's collective level with its rolled-up figures and name as they are then; after
+that new attempts, headcounts, moves or renames change nothing. ``rank`` counts the
+individual prizes won under each unit (by the unit each member belonged to at freezing) and
+ranks the units; it runs again only when the individual prizes are settled again.
+
+Formulas are a registry of small strategies in exact arithmetic (``Fraction``): 100×15/30 + 12
+and 100×14/25 + 6 are both exactly 62 and tie. Units with equal values share a rank; with
+``collective_ties = "participants"`` more participants break the tie first. The first
+``collective_count`` ranks are awarded, so units sharing the last awarded rank share a prize.
+"""
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, insert, select
 
 from quiz.contests.models import Contest, Round
 from quiz.extensions import db
-from quiz.rankings.models import Result
-from quiz.reports.figures import UnitFigures, participation
-from quiz.units.models import Unit
+from quiz.rankings.models import Result, UnitResult
+from quiz.reports.figures import participation
+
 
 
 @dataclass(frozen=True)
 class Formula:
     label: str
-    value: Callable[[UnitFigures, Counter, dict], float]
+    value: Callable[[UnitResult, Counter, dict[str, Fraction]], Fraction]
+
+
+def rate(unit: UnitResult) -> Fraction:
+    """Participants ÷ expected (0 when nobody is expected)."""
+    return Fraction(unit.participants, unit.expected) if unit.expected else Fraction(0)
 
 
 FORMULAS: dict[str, Formula] = {
-    "participants": Formula("số người tham gia", lambda f, prizes, points: f.total.participants),
-    "rate": Formula("tỷ lệ tham gia", lambda f, prizes, points: f.total.rate or 0.0),
+    "participants": Formula("số người tham gia", lambda u, prizes, points: Fraction(u.participants)),
+    "rate": Formula("tỷ lệ tham gia", lambda u, prizes, points: rate(u)),
     "weighted": Formula("tỷ lệ tham gia (%) cộng điểm các giải cá nhân",
-                        lambda f, prizes, points: 100 * (f.total.rate or 0.0)
-                        + sum(points.get(name, 0) * n for name, n in prizes.items())),
+                        lambda u, prizes, points: 100 * rate(u)
+                        + sum((points.get(name, 0) * n for name, n in prizes.items()), Fraction(0))),
 }
+
+TIES = {"share": "đơn vị bằng điểm đồng hạng, cùng nhận giải",
+        "participants": "đơn vị bằng điểm: đơn vị đông người dự thi hơn xếp trên"}
+
+
+def shown(value: Fraction, metric: str) -> str:
+    """A formula's value as the published page writes it: a whole number as it is, otherwise
+    rounded to two decimals (Vietnamese comma); a rate in percent."""
+    suffix = ""
+    if metric == "rate":
+        value, suffix = value * 100, "%"
+    if value.denominator == 1:
+        return f"{value.numerator:,}".replace(",", ".") + suffix
+    return f"{float(value):.2f}".replace(".", ",") + suffix
+
+
+def exact_points(points: dict) -> dict[str, Fraction]:
+    """Points per prize as exact fractions (``0.1`` is one tenth, not a binary float)."""
+    return {name: Fraction(Decimal(str(value))) for name, value in points.items()}
+
+
+def _of(contest: Contest, round_: Round | None):
+    return (UnitResult.contest_id == contest.id,
+            UnitResult.round_id.is_(None) if round_ is None else UnitResult.round_id == round_.id)
+
+
+def freeze(contest: Contest, round_: Round | None) -> int:
+    """Store the figures of the units at the contest's collective level, for ``round_`` or
+    (None) the whole contest, then rank them. Returns how many units."""
+    db.session.execute(delete(UnitResult).where(*_of(contest, round_)))
+    rows = [{"contest_id": contest.id, "round_id": round_.id if round_ else None, "unit_id": f.id, "code": f.code,
+             "name": f.name, "participants": f.total.participants, "attempts": f.total.attempts,
+             "expected": f.total.expected, "prizes": {}, "value_num": 0, "value_den": 1, "rank": None,
+             "awarded": False}
+            for f in participation(contest, round_).values() if f.depth == contest.collective_level]
+    if rows:
+        db.session.execute(insert(UnitResult), rows)
+    rank(contest, round_)
+    return len(rows)
+
+
+def rank(contest: Contest, round_: Round | None) -> None:
+    """Count the individual prizes under each stored unit and rank the units by the formula."""
+    units = db.session.scalars(select(UnitResult).where(*_of(contest, round_))).all()
+    rounds = [round_.id] if round_ is not None else [r.id for r in contest.rounds]
+    won: dict[int, Counter] = {}
+    for unit_id, prize, count in db.session.execute(
+            select(Result.level_unit_id, Result.prize, func.count()).where(
+                Result.round_id.in_(rounds), Result.prize.is_not(None), Result.level_unit_id.is_not(None))
+            .group_by(Result.level_unit_id, Result.prize)):
+        won.setdefault(unit_id, Counter())[prize] = count
+    formula = FORMULAS.get(contest.collective_metric)
+    points = exact_points(contest.collective_points or {})
+    values = {}
+    for unit in units:
+        unit.prizes = dict(sorted(won.get(unit.unit_id, Counter()).items()))
+        values[unit.id] = formula.value(unit, Counter(unit.prizes), points) if formula else Fraction(0)
+        unit.value_num, unit.value_den = values[unit.id].numerator, values[unit.id].denominator
+    by_participants = contest.collective_ties == "participants"
+
+    def key(unit: UnitResult) -> tuple:
+        return (-values[unit.id], -unit.participants if by_participants else 0)
+
+    previous = None
+    for position, unit in enumerate(sorted(units, key=lambda u: (*key(u), u.name, u.id)), start=1):
+        if formula is None:
+            unit.rank, unit.awarded = None, False
+            continue
+        if previous is None or key(previous) != key(unit):
+            unit.rank = position
+        else:
+            unit.rank = previous.rank
+        unit.awarded = unit.rank <= contest.collective_count
+        previous = unit
+    db.session.flush()
 
 
 @dataclass
 class CollectiveStanding:
-    rank: int
-    unit: UnitFigures
-    value: float
-    prizes: Counter
+    rank: int | None
+    unit: UnitResult
+    value: Fraction
     awarded: bool
 
+    @property
+    def prizes(self) -> dict[str, int]:
+        return self.unit.prizes
 
-def standings(contest: Contest, round_: Round, units: dict[int, UnitFigures] | None = None) -> list[CollectiveStanding]:
-    """The units at the contest's collective level, best first (ties share a rank; names
-    order them); the first ``collective_count`` are awarded. ``units``: the round's
-    participation, if the caller has it already."""
-    if contest.collective_metric is None:
-        return []
-    units = participation(contest, round_) if units is None else units
-    figures = [f for f in units.values() if f.depth == contest.collective_level]
-    by_id = {f.id: f for f in figures}
-    prizes: dict[int, Counter] = {f.id: Counter() for f in figures}
-    rows = db.session.execute(select(Unit.path, Result.prize).join(Unit, Unit.id == Result.unit_id)
-                              .where(Result.round_id == round_.id, Result.prize.is_not(None)))
-    for path, prize in rows:
-        parts = path.strip("/").split("/")
-        if len(parts) > contest.collective_level and int(parts[contest.collective_level]) in by_id:
-            prizes[int(parts[contest.collective_level])][prize] += 1
-    formula = FORMULAS[contest.collective_metric]
-    scored = sorted(((formula.value(f, prizes[f.id], contest.collective_points), f) for f in figures),
-                    key=lambda pair: (-pair[0], pair[1].name, pair[1].id))
-    result: list[CollectiveStanding] = []
-    for position, (value, f) in enumerate(scored, start=1):
-        rank = result[-1].rank if result and result[-1].value == value else position
-        result.append(CollectiveStanding(rank, f, value, prizes[f.id], rank <= contest.collective_count))
-    return result
+
+def standings(contest: Contest, round_: Round | None) -> list[CollectiveStanding]:
+    """The frozen standing of the units, best first (Vietnamese name order inside a rank)."""
+    units = db.session.scalars(select(UnitResult).where(*_of(contest, round_))).all()
+    ordered = sorted(units, key=lambda u: (u.rank if u.rank is not None else 0, u.name, u.id))
+    return [CollectiveStanding(u.rank, u, Fraction(u.value_num, u.value_den), u.awarded) for u in ordered]
+
+
+def figures(contest: Contest, round_: Round | None) -> list[UnitResult]:
+    """The frozen units of the collective level (for the published page's top lists)."""
+    return list(db.session.scalars(select(UnitResult).where(*_of(contest, round_))))

@@ -1,11 +1,15 @@
 """The results lifecycle of a round: open → closed → computed and frozen → published.
 
-``freeze`` finishes what is still open, computes the prediction's true value, writes one
-frozen ``Result`` per member (the counted attempt, ranked inside its division by the
-contest's criteria, with the member's unit at that moment), awards the prizes and the
-question statistics, all in SQL so a round of millions of attempts is a few statements.
-After that nothing moves the ranking; ``reopen`` (before publishing) throws it away to
-compute again. Services take ``now``, know nothing of HTTP and never commit.
+``freeze`` finishes what is still open, computes the prediction's true value and the number
+of all-correct members, writes one frozen ``Result`` per member (the counted attempt, placed
+inside its division by the contest's criteria, with the member's unit and đối tượng at that
+moment), the units' collective standing (``quiz.rankings.collective``) and the question
+statistics, all in SQL so a round of millions of attempts is a few statements, and settles
+the prizes of every frozen round of the contest again (``quiz.rankings.prizes``: one prize
+per person holds whatever order rounds are frozen in). After that nothing moves the ranking;
+``reopen`` (before publishing) throws it away to compute again. The whole contest's results
+(collective prizes over every round) are frozen once every round is. Services take ``now``,
+know nothing of HTTP and never commit.
 """
 from __future__ import annotations
 
@@ -13,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import BigInteger, cast, delete, func, insert, literal, null, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import BigInteger, Integer, case, cast, delete, func, insert, literal, null, select
+from sqlalchemy.orm import aliased, selectinload
 
 from quiz.accounts.models import User
 from quiz.attempts import services as attempts
@@ -23,9 +27,9 @@ from quiz.banks.models import Question
 from quiz.contests.models import Contest, Round
 from quiz.errors import Conflict, DomainError
 from quiz.extensions import db
-from quiz.rankings import statistics
-from quiz.rankings.criteria import COUNTING, TRUTH, ordering
-from quiz.rankings.models import QuestionStat, Result
+from quiz.rankings import collective, prizes, statistics
+from quiz.rankings.criteria import COUNTING, TRUTH, criteria, ordering
+from quiz.rankings.models import QuestionStat, Result, UnitResult
 from quiz.units.models import Unit
 from quiz.units.services import in_subtree
 
@@ -54,37 +58,56 @@ def questions_per_attempt(contest: Contest) -> int:
 
 # Ranking ---------------------------------------------------------------------------------------
 
+def submitted_at():
+    """When the attempt counts as submitted: a submit inside the grace seconds counts as made
+    at the deadline (grace is slack for the network, it must not cost a place)."""
+    return case((Attempt.finished_at > Attempt.deadline_at, Attempt.deadline_at), else_=Attempt.finished_at)
+
+
+def level_unit(path, level: int):
+    """The id of the unit at ``level`` of the tree above (or at) the unit with ``path``
+    (``/1/23/456/``: level 0 is 1, level 1 is 23); NULL for a unit above that level."""
+    return cast(func.nullif(func.split_part(path, "/", level + 2), ""), Integer)
+
+
 def ranked(round_: Round, contest: Contest, truth: int | None):
-    """Each member's counted attempt in the round, ranked inside its division: a SELECT of
-    the ``Result`` columns (without ``id`` and ``prize``), the member's current unit included."""
+    """Each member's counted attempt in the round, placed inside its division: a SELECT of
+    the ``Result`` columns (without ``id`` and ``prize``), the member as they are now."""
     a = select(Attempt.id.label("attempt_id"), Attempt.user_id, Attempt.division_id, Attempt.number,
                Attempt.score, Attempt.time_used_ms, Attempt.prediction,
                (func.abs(Attempt.prediction - truth) if truth is not None else cast(null(), BigInteger))
                .label("prediction_error"),
-               Attempt.started_at, Attempt.finished_at.label("submitted_at")).where(
+               Attempt.started_at, submitted_at().label("submitted_at")).where(
         Attempt.round_id == round_.id, Attempt.finished_at.is_not(None)).subquery("finished")
-    picked = select(a, func.row_number().over(partition_by=a.c.user_id,
-                                              order_by=COUNTING[contest.counting](contest.tie_break, a.c))
-                    .label("pick"),
+    counting = COUNTING[contest.counting].order(contest.tie_break, a.c)
+    picked = select(a, func.row_number().over(partition_by=a.c.user_id, order_by=counting).label("pick"),
                     func.count().over(partition_by=a.c.user_id).label("attempts")).subquery("picked")
     counted = select(picked).where(picked.c.pick == 1).subquery("counted")
-    rank = func.row_number().over(partition_by=counted.c.division_id, order_by=ordering(contest.tie_break, counted.c))
+    position = func.row_number().over(partition_by=counted.c.division_id,
+                                      order_by=ordering(contest.tie_break, counted.c))
+    rank = (func.rank().over(partition_by=counted.c.division_id, order_by=criteria(contest.tie_break, counted.c))
+            if contest.shared_rank else position)
+    member_unit = aliased(Unit)
     return (select(literal(round_.id).label("round_id"), counted.c.division_id, counted.c.user_id,
-                   User.unit_id, counted.c.attempt_id, counted.c.attempts, counted.c.score, counted.c.time_used_ms,
-                   counted.c.prediction, counted.c.prediction_error, counted.c.started_at, counted.c.submitted_at,
-                   rank.label("rank"))
-            .join(User, User.id == counted.c.user_id))
+                   User.unit_id, level_unit(member_unit.path, contest.collective_level).label("level_unit_id"),
+                   User.category, counted.c.attempt_id, counted.c.attempts, counted.c.score,
+                   counted.c.time_used_ms, counted.c.prediction, counted.c.prediction_error, counted.c.started_at,
+                   counted.c.submitted_at, position.label("position"), rank.label("rank"))
+            .join(User, User.id == counted.c.user_id).outerjoin(member_unit, member_unit.id == User.unit_id))
 
 
-RESULT_COLUMNS = ["round_id", "division_id", "user_id", "unit_id", "attempt_id", "attempts", "score", "time_used_ms",
-                  "prediction", "prediction_error", "started_at", "submitted_at", "rank"]
+RESULT_COLUMNS = ["round_id", "division_id", "user_id", "unit_id", "level_unit_id", "category", "attempt_id",
+                  "attempts", "score", "time_used_ms", "prediction", "prediction_error", "started_at", "submitted_at",
+                  "position", "rank"]
 
 
-def truth(round_: Round, contest: Contest) -> int | None:
-    """The true value of the contest's prediction question in the round (None: no question)."""
-    if contest.prediction_metric is None:
+def truth(round_: Round, contest: Contest, metric: str | None = None) -> int | None:
+    """The true value of the contest's prediction question in the round (None: no question),
+    or of another ``metric``."""
+    metric = metric or contest.prediction_metric
+    if metric is None:
         return None
-    return db.session.scalar(TRUTH[contest.prediction_metric](round_.id, questions_per_attempt(contest)))
+    return db.session.scalar(TRUTH[metric](round_.id, questions_per_attempt(contest)))
 
 
 def preview(round_: Round, contest: Contest, now: datetime, limit: int = 50) -> list:
@@ -94,7 +117,7 @@ def preview(round_: Round, contest: Contest, now: datetime, limit: int = 50) -> 
     return db.session.execute(
         select(ranks, User.full_name, Unit.name.label("unit_name"))
         .join(User, User.id == ranks.c.user_id).outerjoin(Unit, Unit.id == ranks.c.unit_id)
-        .order_by(ranks.c.division_id, ranks.c.rank).limit(limit)).all()
+        .order_by(ranks.c.division_id, ranks.c.position).limit(limit)).all()
 
 
 # The lifecycle ---------------------------------------------------------------------------------
@@ -104,8 +127,23 @@ def _lock(round_: Round) -> Round:
                               .execution_options(populate_existing=True)).one()
 
 
+def _lock_contest(contest: Contest) -> Contest:
+    return db.session.scalars(select(Contest).where(Contest.id == contest.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
+def _settle(contest: Contest, *, now: datetime, cause: str) -> None:
+    """Settle the individual prizes of every frozen round, then count them again in the frozen
+    collective standings (their figures do not move)."""
+    prizes.settle(contest, now=now, cause=cause)
+    for frozen in db.session.scalars(select(Round).where(Round.contest_id == contest.id,
+                                                         Round.frozen_at.is_not(None))):
+        collective.rank(contest, frozen)
+
+
 def freeze(round_: Round, contest: Contest, *, now: datetime) -> int:
     """Compute and freeze the round's results; returns how many members are ranked."""
+    contest = _lock_contest(contest)
     round_ = _lock(round_)
     if round_.frozen_at is not None:
         raise Conflict(f"Kết quả {round_.name} đã được tính và chốt.")
@@ -118,25 +156,32 @@ def freeze(round_: Round, contest: Contest, *, now: datetime) -> int:
         attempts.finish(attempt, contest, now=now)
     db.session.flush()
     round_.prediction_truth = truth(round_, contest)
+    round_.all_correct = truth(round_, contest, "all_correct")
     db.session.execute(insert(Result).from_select(RESULT_COLUMNS, ranked(round_, contest, round_.prediction_truth)))
-    award_prizes(round_, contest)
-    statistics.compute(round_)
     round_.frozen_at = now
+    db.session.flush()
+    collective.freeze(contest, round_)
+    _settle(contest, now=now, cause=f"Chốt kết quả {round_.name}")
+    statistics.compute(round_)
     db.session.flush()
     return db.session.scalar(select(func.count()).select_from(Result).where(Result.round_id == round_.id))
 
 
-def reopen(round_: Round) -> None:
+def reopen(round_: Round, contest: Contest, *, now: datetime) -> None:
     """Throw away frozen, unpublished results so they can be computed again."""
+    contest = _lock_contest(contest)
     round_ = _lock(round_)
     if round_.published_at is not None:
         raise Conflict(f"Kết quả {round_.name} đã công bố; không tính lại được.")
     if round_.frozen_at is None:
         raise Conflict(f"Kết quả {round_.name} chưa được tính.")
-    db.session.execute(delete(Result).where(Result.round_id == round_.id))
-    db.session.execute(delete(QuestionStat).where(QuestionStat.round_id == round_.id))
-    round_.frozen_at = round_.prediction_truth = None
+    if contest.results_frozen_at is not None:
+        raise Conflict("Kết quả toàn cuộc thi đã chốt: hãy huỷ kết quả toàn cuộc thi trước khi tính lại một đợt.")
+    for table in (Result, QuestionStat, UnitResult):
+        db.session.execute(delete(table).where(table.round_id == round_.id))
+    round_.frozen_at = round_.prediction_truth = round_.all_correct = None
     db.session.flush()
+    _settle(contest, now=now, cause=f"Huỷ kết quả {round_.name} để tính lại")
 
 
 def publish(round_: Round, *, now: datetime) -> None:
@@ -159,54 +204,62 @@ class Step:
 STEPS = {
     "freeze": Step(lambda round_, contest, now: freeze(round_, contest, now=now),
                    "Đã tính và chốt kết quả {name}: {value} thí sinh được xếp hạng."),
-    "reopen": Step(lambda round_, contest, now: reopen(round_), "Đã huỷ kết quả đã chốt của {name}; có thể tính lại."),
+    "reopen": Step(lambda round_, contest, now: reopen(round_, contest, now=now),
+                   "Đã huỷ kết quả đã chốt của {name}; có thể tính lại."),
     "publish": Step(lambda round_, contest, now: publish(round_, now=now), "Đã công bố kết quả {name}."),
 }
 
 
-# Prizes ----------------------------------------------------------------------------------------
+# The whole contest's results (collective prizes over every round) ------------------------------------
 
-def tier_order(contest: Contest) -> dict[str, int]:
-    """Each prize name's place in the contest's prize structure (0: the highest)."""
-    order: dict[str, int] = {}
-    for position, tier in enumerate(contest.prize_tiers):
-        order.setdefault(tier.name, position)
-    return order
+def contest_state(contest: Contest) -> str:
+    if contest.results_published_at is not None:
+        return "published"
+    return "frozen" if contest.results_frozen_at is not None else "open"
 
 
-def award_prizes(round_: Round, contest: Contest) -> None:
-    """Give each division's prize tiers in rank order. With one prize per person, a member who
-    already holds an equal or higher prize from an earlier round is passed over."""
-    divisions = {d.id: d.code for d in contest.divisions}
-    order = tier_order(contest)
-    held: dict[int, int] = {}
-    if contest.one_prize_per_person:
-        earlier = select(Result.user_id, Result.prize).join(Round, Round.id == Result.round_id).where(
-            Round.contest_id == contest.id, Round.number < round_.number, Result.prize.is_not(None))
-        for user_id, prize in db.session.execute(earlier):
-            held[user_id] = min(held.get(user_id, len(order)), order.get(prize, len(order)))
-    division_ids = db.session.scalars(select(Result.division_id).where(Result.round_id == round_.id).distinct())
-    for division_id in list(division_ids):
-        code = divisions.get(division_id)
-        tiers = [t for t in contest.prize_tiers
-                 if t.round_number in (None, round_.number) and t.division_code in (None, code)]
-        slots = [t.name for t in tiers for _ in range(t.count)]
-        if not slots:
-            continue
-        winners: dict[int, str] = {}
-        rows = db.session.execute(select(Result.id, Result.user_id).where(
-            Result.round_id == round_.id, Result.division_id.is_(None) if division_id is None
-            else Result.division_id == division_id).order_by(Result.rank).limit(len(slots) + len(held)))
-        for result_id, user_id in rows:  # only those who hold a prize already can be passed over
-            if len(winners) == len(slots):
-                break
-            prize = slots[len(winners)]
-            if held.get(user_id, len(order)) <= order[prize]:
-                continue
-            winners[result_id] = prize
-        for prize in set(winners.values()):
-            ids = [rid for rid, p in winners.items() if p == prize]
-            db.session.execute(update(Result).where(Result.id.in_(ids)).values(prize=prize))
+def freeze_contest(contest: Contest, *, now: datetime) -> int:
+    """Close the contest's results: every round must be frozen; the units' standings over the
+    whole contest are computed and frozen. Returns how many units are ranked."""
+    contest = _lock_contest(contest)
+    if contest.results_frozen_at is not None:
+        raise Conflict("Kết quả toàn cuộc thi đã được chốt.")
+    waiting = [r.name for r in contest.rounds if r.frozen_at is None]
+    if waiting or not contest.rounds:
+        raise DomainError(f"Hãy tính và chốt kết quả mọi đợt trước (chưa chốt: {', '.join(waiting)}).")
+    contest.results_frozen_at = now
+    db.session.flush()
+    return collective.freeze(contest, None)
+
+
+def reopen_contest(contest: Contest, *, now: datetime) -> None:
+    contest = _lock_contest(contest)
+    if contest.results_published_at is not None:
+        raise Conflict("Kết quả toàn cuộc thi đã công bố; không tính lại được.")
+    if contest.results_frozen_at is None:
+        raise Conflict("Kết quả toàn cuộc thi chưa được chốt.")
+    db.session.execute(delete(UnitResult).where(UnitResult.contest_id == contest.id, UnitResult.round_id.is_(None)))
+    contest.results_frozen_at = None
+    db.session.flush()
+
+
+def publish_contest(contest: Contest, *, now: datetime) -> None:
+    contest = _lock_contest(contest)
+    if contest.results_frozen_at is None:
+        raise DomainError("Hãy chốt kết quả toàn cuộc thi trước khi công bố.")
+    if contest.results_published_at is None:
+        contest.results_published_at = now
+        db.session.flush()
+
+
+CONTEST_STEPS = {
+    "freeze": Step(lambda _, contest, now: freeze_contest(contest, now=now),
+                   "Đã chốt kết quả toàn cuộc thi {name}: {value} đơn vị được xếp hạng."),
+    "reopen": Step(lambda _, contest, now: reopen_contest(contest, now=now),
+                   "Đã huỷ kết quả toàn cuộc thi {name}; có thể chốt lại."),
+    "publish": Step(lambda _, contest, now: publish_contest(contest, now=now),
+                    "Đã công bố kết quả toàn cuộc thi {name}."),
+}
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -225,17 +278,17 @@ class Standing:
 
 
 def standings(round_: Round, division_id: int | None, *, offset: int = 0, limit: int = 50) -> list[Standing]:
-    """A page of the frozen ranking of a round's division: ranks run 1…n without gaps, so a
-    page is the range ``rank > offset`` of one index (no OFFSET: a deep page costs what the
-    first does)."""
+    """A page of the frozen ranking of a round's division: places run 1…n without gaps (ranks
+    may repeat when shared), so a page is the range ``position > offset`` of one index (no
+    OFFSET: a deep page costs what the first does)."""
     rows = db.session.execute(
         select(Result.rank, User.full_name, Unit.name, Result.score, Result.time_used_ms, Result.prediction,
                Result.prediction_error, Result.prize, Result.user_id)
         .join(User, User.id == Result.user_id).outerjoin(Unit, Unit.id == Result.unit_id)
         .where(Result.round_id == round_.id,
                Result.division_id.is_(None) if division_id is None else Result.division_id == division_id,
-               Result.rank > offset)
-        .order_by(Result.rank).limit(limit))
+               Result.position > offset)
+        .order_by(Result.position).limit(limit))
     return [Standing(*row) for row in rows]
 
 
@@ -268,7 +321,7 @@ def winners(round_: Round, contest: Contest, within: Unit | None = None, *, ever
     """The round's prize winners, highest tier first, then division and rank (only those of
     ``within``'s subtree, or one member's, when given); with ``everyone``, the other ranked
     members follow (for participation certificates) in rank order, prize ""."""
-    tier = tier_order(contest)
+    tier = prizes.tier_order(contest)
     divisions = {d.id: d.name for d in contest.divisions}
     query = (select(Result.prize, Result.rank, User.full_name, Unit.name, Result.division_id, Result.score,
                     Result.time_used_ms, Result.user_id, Result.unit_id)
@@ -283,12 +336,6 @@ def winners(round_: Round, contest: Contest, within: Unit | None = None, *, ever
     rows = [Winner(prize or "", rank, name, unit, divisions.get(division), score, used, member, unit_id)
             for prize, rank, name, unit, division, score, used, member, unit_id in db.session.execute(query)]
     return sorted(rows, key=lambda w: (tier.get(w.prize, len(tier)), w.division or "", w.rank))
-
-
-def all_correct(round_: Round, contest: Contest) -> int:
-    """Members whose counted attempt answered every question right."""
-    return db.session.scalar(select(func.count()).select_from(Result).where(
-        Result.round_id == round_.id, Result.score >= questions_per_attempt(contest)))
 
 
 def answer_key(round_: Round) -> list[tuple[Question, QuestionStat]]:

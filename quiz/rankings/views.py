@@ -13,9 +13,9 @@ from quiz.contests.views import ORGANISERS, duration
 from quiz.db import MAX_ID, utcnow
 from quiz.errors import DomainError, NotFound
 from quiz.extensions import db
-from quiz.rankings import collective, services
-from quiz.rankings.criteria import CRITERIA
-from quiz.reports import figures, scope
+from quiz.rankings import collective, prizes, services
+from quiz.rankings.criteria import CRITERIA, LAST_TIE
+from quiz.reports import scope
 from quiz.reports.sheets import duration_text
 from quiz.web.forms import page_number
 from quiz.units import services as units
@@ -57,7 +57,7 @@ def round_results(contest_id: int, round_id: int):
     frozen = state in ("frozen", "published")
     return render_template(
         "rankings/round.html", contest=contest, round=round_, state=state, states=services.STATES,
-        division=division, page=page, per_page=PER_PAGE, ms=ms, criteria=CRITERIA,
+        division=division, page=page, per_page=PER_PAGE, ms=ms, criteria=CRITERIA, last_tie=LAST_TIE,
         standings=services.standings(round_, division.id if division else None, offset=(page - 1) * PER_PAGE,
                                      limit=PER_PAGE) if frozen else None,
         ranked=services.ranked_count(round_, division.id if division else None) if frozen else 0,
@@ -77,8 +77,13 @@ STEP_OF = {"chot": "freeze", "tinh-lai": "reopen", "cong-bo": "publish"}
 def round_action(contest_id: int, round_id: int, action: str):
     contest = contests.get_contest(contest_id)
     round_ = contests.get_round(contest, round_id)
-    step = services.STEPS[STEP_OF[action]]
-    name = round_.name
+    _run(services.STEPS[STEP_OF[action]], round_, contest)
+    return redirect(url_for("rankings.round_results", contest_id=contest_id, round_id=round_id))
+
+
+def _run(step: services.Step, round_, contest) -> None:
+    """One lifecycle step, committed once; a refusal is flashed."""
+    name = round_.name if round_ is not None else contest.title
     try:
         value = step.run(round_, contest, utcnow())
     except DomainError as error:
@@ -87,7 +92,6 @@ def round_action(contest_id: int, round_id: int, action: str):
     else:
         db.session.commit()
         flash(step.done.format(name=name, value=value), "success")
-    return redirect(url_for("rankings.round_results", contest_id=contest_id, round_id=round_id))
 
 
 # The published page and certificates ---------------------------------------------------------------
@@ -103,19 +107,48 @@ def _published_round(slug: str, number: int):
     return contest, round_
 
 
+def _tops(units) -> dict[str, list]:
+    """The frozen units of the collective level with most participants and most attempts."""
+    return {"by_participants": sorted(units, key=lambda u: (-u.participants, u.name))[:TOP_UNITS],
+            "by_attempts": sorted(units, key=lambda u: (-u.attempts, u.name))[:TOP_UNITS]}
+
+
 @bp.get("/ket-qua/<slug>/<int(max=1000):number>")
 def published(slug: str, number: int):
     contest, round_ = _published_round(slug, number)
-    units = figures.participation(contest, round_)
-    tops = [f for f in units.values() if f.depth == 1]
     return render_template(
         "rankings/published.html", contest=contest, round=round_, ms=ms,
-        collective=collective.standings(contest, round_, units), formulas=collective.FORMULAS,
-        winners=services.winners(round_, contest), all_correct=services.all_correct(round_, contest),
-        questions=services.questions_per_attempt(contest),
+        collective=collective.standings(contest, round_) if contest.collective_metric else [],
+        formulas=collective.FORMULAS, ties=collective.TIES, exact=collective.shown, changes=prizes.changes(round_),
+        winners=services.winners(round_, contest), questions=services.questions_per_attempt(contest),
         key=services.answer_key(round_) if contest.show_answers == "after_close" else None,
-        by_participants=sorted(tops, key=lambda f: (-f.total.participants, f.name))[:TOP_UNITS],
-        by_attempts=sorted(tops, key=lambda f: (-f.total.attempts, f.name))[:TOP_UNITS])
+        **_tops(collective.figures(contest, round_)))
+
+
+@bp.get("/ket-qua/<slug>")
+def published_contest(slug: str):
+    """The whole contest's results: collective prizes over every round, and each round's page."""
+    contest = contests.contest_by_slug(slug)
+    organiser = current_user.is_authenticated and current_user.has_role(*ORGANISERS)
+    if contest.results_published_at is None and not (organiser and contest.results_frozen_at is not None):
+        raise NotFound("Kết quả toàn cuộc thi chưa được công bố.")
+    return render_template(
+        "rankings/published_contest.html", contest=contest,
+        collective=collective.standings(contest, None) if contest.collective_metric else [],
+        formulas=collective.FORMULAS, ties=collective.TIES, exact=collective.shown,
+        rounds=[r for r in contest.rounds if r.published_at is not None],
+        **_tops(collective.figures(contest, None)))
+
+
+CONTEST_STEP_OF = {"chot": "freeze", "tinh-lai": "reopen", "cong-bo": "publish"}
+
+
+@bp.post(f"/quan-tri/cuoc-thi/<{ID}:contest_id>/ket-qua/<any({', '.join(map(repr, CONTEST_STEP_OF))}):action>")
+@roles_required(*ORGANISERS)
+def contest_action(contest_id: int, action: str):
+    contest = contests.get_contest(contest_id)
+    _run(services.CONTEST_STEPS[CONTEST_STEP_OF[action]], None, contest)
+    return redirect(url_for("contests.show", contest_id=contest_id) + "#ket-qua")
 
 
 @bp.get("/ket-qua/<slug>/<int(max=1000):number>/giay-chung-nhan")

@@ -3,7 +3,8 @@ out like an official report (see ``quiz.reports.sheets``):
 
 - individual results: STT, họ và tên, ngày sinh, đơn vị with its full path, đối tượng,
   (bảng), đợt, lượt thi, điểm, thời gian làm bài, dự đoán, hạng, giải. A round whose results
-  are frozen is listed in rank order, streamed from the database; a round still running (or
+  are frozen is listed in rank order, streamed from the database, each member as frozen
+  (unit, đối tượng, division, rank, prize); a round still running (or
   closed, not yet computed) lists each member's counted attempt so far, sorted the Vietnamese
   way by given name, with no rank;
 - a summary per unit of the subtree: participants, attempts, expected (headcount or roster),
@@ -74,12 +75,12 @@ def _round_rows(contest: Contest, round_: Round, unit: Unit, paths: dict[int, st
                 prediction, rank, prize)
 
     if round_.frozen_at is not None:
-        query = (select(User.full_name, User.birth_date, Result.unit_id, User.category, Result.division_id,
+        query = (select(User.full_name, User.birth_date, Result.unit_id, Result.category, Result.division_id,
                         Result.attempts, Result.score, Result.time_used_ms, Result.prediction, Result.rank,
                         Result.prize)
                  .join(User, User.id == Result.user_id).join(Unit, Unit.id == Result.unit_id)
                  .where(Result.round_id == round_.id, in_subtree(unit))
-                 .order_by(Result.division_id, Result.rank))
+                 .order_by(Result.division_id, Result.position))
         connection = db.session.connection()
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1")  # every row is wanted

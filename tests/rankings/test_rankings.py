@@ -146,13 +146,13 @@ def test_the_lifecycle_reopen_before_publishing_only(app, make_contest, people):
             rankings.publish(round_, now=AFTER)
         rankings.freeze(round_, contest, now=AFTER)
         assert rankings.state(round_, AFTER) == "frozen"
-        rankings.reopen(round_)
+        rankings.reopen(round_, contest, now=AFTER)
         assert rankings.state(round_, AFTER) == "closed" and rankings.standings(round_, None) == []
         rankings.freeze(round_, contest, now=AFTER)
         rankings.publish(round_, now=AFTER)
         assert rankings.state(round_, AFTER) == "published"
         with pytest.raises(Conflict, match="đã công bố"):
-            rankings.reopen(round_)
+            rankings.reopen(round_, contest, now=AFTER)
 
 
 def test_prizes_by_tier_and_division(app, make_contest, make_user):
