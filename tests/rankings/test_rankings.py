@@ -180,29 +180,59 @@ def test_prizes_by_tier_and_division(app, make_contest, make_user):
         assert prizes["B"] == [(1, "Nhất"), (2, "Nhì"), (3, "Nhì"), (4, "Khuyến khích")]
 
 
-def test_one_prize_per_person_passes_over_an_earlier_winner(app, make_contest, people):
-    rounds = [{"name": "Tuần 1", "opens": T0.isoformat(), "closes": (T0 + timedelta(days=7)).isoformat()},
-              {"name": "Tuần 2", "opens": (T0 + timedelta(days=7)).isoformat(),
-               "closes": (T0 + timedelta(days=14)).isoformat()}]
-    cid = make_contest(round=rounds, one_prize_per_person=True,
-                       prize=[{"name": "Nhất", "count": 1}, {"name": "Nhì", "count": 1}])
+def test_vcnet_counts_the_most_correct_attempt_the_earliest_of_those(app, make_contest, people):
+    """Two perfect attempts: the second has the better prediction. VCNET counts the first (the
+    prediction ranks members, it does not pick the attempt); "best" picks the second."""
+    for counting, number in (("most_correct", 1), ("best", 2)):
+        cid = make_contest(counting=counting, tie_break=["score", "prediction", "submitted_at"],
+                           prediction={"metric": "attempts", "prompt": "?"})
+        with app.app_context():
+            add(cid, people["A"], 1, 20, 300, 50, started_s=0, submitted_s=300)
+            add(cid, people["A"], 2, 20, 200, 3, started_s=1000, submitted_s=1200)
+            add(cid, people["A"], 3, 19, 100, 3, started_s=2000, submitted_s=2100)
+            contest = _db.session.get(Contest, cid)
+            rankings.freeze(contest.rounds[0], contest, now=AFTER)
+            counted = _db.session.get(Attempt, rankings.place(contest.rounds[0], people["A"]).attempt_id)
+            assert counted.number == number, counting
+
+
+def test_a_submit_inside_the_grace_counts_as_at_the_deadline(app, make_contest, people):
+    """A submitted 5 s after the deadline (inside the 10 s grace); B never submitted and was
+    finished at the deadline. By submit time they are equal: they share the rank."""
+    cid = make_contest(tie_break=["score", "submitted_at"], shared_rank=True)
     with app.app_context():
         contest = _db.session.get(Contest, cid)
-        first, second = contest.rounds
-        for name, score in zip("ABC", (20, 19, 18)):
-            add(cid, people[name], 1, score, 300, None, started_s=0, submitted_s=300)
-        rankings.freeze(first, contest, now=AFTER)
-        for name, score in zip("ABCD", (20, 19, 18, 17)):    # the same order again in round 2
-            attempt = Attempt(contest_id=cid, round_id=second.id, user_id=people[name], number=1, seed=1,
-                              started_at=CLOSE + timedelta(hours=1), deadline_at=CLOSE + timedelta(hours=2),
-                              finished_at=CLOSE + timedelta(hours=1, minutes=5), score=score, time_used_ms=300_000)
-            _db.session.add(attempt)
+        start = T0 + timedelta(hours=1)
+        deadline = start + timedelta(minutes=10)
+        for name, finished in (("A", deadline + timedelta(seconds=5)), ("B", deadline)):
+            _db.session.add(Attempt(contest_id=cid, round_id=contest.rounds[0].id, user_id=people[name], number=1,
+                                    seed=1, started_at=start, deadline_at=deadline, finished_at=finished, score=18,
+                                    time_used_ms=600_000))
         _db.session.flush()
-        rankings.freeze(second, contest, now=CLOSE + timedelta(days=8))
-        names = {v: k for k, v in people.items()}
-        won = {names[s.user_id]: s.prize for s in rankings.standings(second, None) if s.prize}
-        # A holds Nhất already (passed over); B held Nhì and now wins the higher Nhất; C takes Nhì.
-        assert won == {"B": "Nhất", "C": "Nhì"}
+        rankings.freeze(contest.rounds[0], contest, now=AFTER)
+        a, b = (rankings.place(contest.rounds[0], people[n]) for n in "AB")
+        assert a.rank == b.rank == 1 and a.submitted_at == b.submitted_at == deadline
+
+
+@pytest.mark.parametrize("counting", ["best", "first", "last", "most_correct"])
+def test_the_published_all_correct_number_is_the_prediction_truth(app, client, make_contest, people, counting):
+    """A's first attempt is perfect, B's last, C's only; D never: 3 people, whichever attempt counts."""
+    cid = make_contest(counting=counting, prediction={"metric": "all_correct", "prompt": "?"})
+    with app.app_context():
+        for name, scores in (("A", (20, 15)), ("B", (15, 20)), ("C", (20,)), ("D", (19,))):
+            for number, score in enumerate(scores, start=1):
+                add(cid, people[name], number, score, 300, 3, started_s=number * 1000, submitted_s=number * 1000 + 300)
+        contest = _db.session.get(Contest, cid)
+        rankings.freeze(contest.rounds[0], contest, now=AFTER)
+        rankings.publish(contest.rounds[0], now=AFTER)
+        assert contest.rounds[0].all_correct == contest.rounds[0].prediction_truth == 3
+        assert rankings.place(contest.rounds[0], people["A"]).prediction_error == 0
+        slug = contest.slug
+        _db.session.commit()
+    page = client.get(f"/ket-qua/{slug}/1").get_data(as_text=True)
+    assert "Trả lời đúng tất cả 20 câu</dt><dd><strong>3</strong> người" in page
+    assert "Đáp án câu hỏi dự đoán</dt><dd><strong>3</strong>" in page
+    assert "mỗi người tính một lần" in page
 
 
 def test_the_results_cli_freezes_publishes_and_refuses_to_reopen(app, runner, closed_contest):
