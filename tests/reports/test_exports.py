@@ -147,3 +147,24 @@ def test_downloads_need_login(app, client, closed_contest):
     cid, rid, users = closed_contest
     response = client.get(f"/bao-cao/{cid}/don-vi/{_unit_id(app, 'TU')}/ket-qua.csv")
     assert response.status_code == 302 and "/dang-nhap" in response.headers["Location"]
+
+
+def test_a_frozen_round_exports_each_member_as_frozen(app, runner, closed_contest, tmp_path):
+    """A later change of đối tượng or unit does not show in a frozen round's export."""
+    from quiz.accounts.models import CATEGORIES, User
+    from quiz.units.services import by_code
+
+    cid, rid, users = closed_contest
+    freeze(app, cid)
+    with app.app_context():
+        user = _db.session.get(User, users[0])
+        was = CATEGORIES[user.category]
+        user.category = "nhan_dan" if user.category != "nhan_dan" else "doan_vien"
+        user.unit_id = by_code("H2").id
+        _db.session.commit()
+    target = tmp_path / "tu.xlsx"
+    done = runner.invoke(args=["export", "--contest", slug_of(app, cid), "--unit", "TU", "--round", "1", str(target)])
+    assert done.exit_code == 0, done.output
+    first = rows_after_header(load_workbook(target).worksheets[0])[0]
+    assert (first[1], first[3], first[4], first[10], first[11]) == (
+        "Nguyễn Văn An", "Đơn vị TU › Huyện Một", was, 1, "Nhất")
