@@ -1,4 +1,5 @@
-"""``quiz results freeze|reopen|publish SLUG NUMBER``: the lifecycle of a round's results."""
+"""``quiz results freeze|reopen|publish SLUG NUMBER``: the lifecycle of a round's results;
+``quiz results contest freeze|reopen|publish SLUG``: the whole contest's (collective prizes)."""
 from __future__ import annotations
 
 import click
@@ -38,3 +39,34 @@ def _step_command(step_name: str) -> click.Command:
 
 for _name in HELP:
     results_group.add_command(_step_command(_name))
+
+
+CONTEST_HELP = {
+    "freeze": "Chốt kết quả toàn cuộc thi (giải tập thể trên mọi đợt) khi mọi đợt đã chốt.",
+    "reopen": "Huỷ kết quả toàn cuộc thi đã chốt (chưa công bố).",
+    "publish": "Công bố kết quả toàn cuộc thi đã chốt.",
+}
+
+
+@results_group.group("contest")
+def contest_group():
+    """Kết quả toàn cuộc thi: chốt, huỷ, công bố."""
+
+
+def _contest_command(step_name: str) -> click.Command:
+    @click.argument("slug")
+    @with_appcontext
+    @unit_of_work
+    def command(slug: str):
+        from quiz.contests.services import contest_by_slug
+        from quiz.rankings.services import CONTEST_STEPS
+
+        contest = contest_by_slug(slug)
+        step = CONTEST_STEPS[step_name]
+        click.echo(step.done.format(name=contest.title, value=step.run(None, contest, utcnow())))
+
+    return click.command(step_name, help=CONTEST_HELP[step_name])(command)
+
+
+for _name in CONTEST_HELP:
+    contest_group.add_command(_contest_command(_name))
