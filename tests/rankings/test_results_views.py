@@ -177,3 +177,29 @@ def test_a_round_too_big_for_a_web_request_points_to_the_cli(app, client, closed
     monkeypatch.setattr(views, "WEB_FREEZE_LIMIT", 2)
     page = text(client.get(results_url(cid, rid)))
     assert "quiz results freeze" in page and "Tính và chốt kết quả</button>" not in page
+
+
+def test_the_whole_contests_results_from_the_contest_page(app, client, closed_contest, login_as):
+    cid, rid, users = closed_contest
+    slug = _slug(app, cid)
+    login_as("organiser")
+    contest_url = f"/quan-tri/cuoc-thi/{cid}"
+    assert "Còn 1 đợt chưa chốt kết quả" in text(client.get(contest_url))
+    act(client, cid, rid, "chot")
+    page = text(client.get(contest_url))
+    assert "Chốt kết quả toàn cuộc thi" in page
+    assert "Bằng nhau ở mọi tiêu chí: xếp trên là lượt thi được tạo trước" in page      # the rules say the last tie
+    done = post_form(client, f"{contest_url}/ket-qua/chot", {}, token_from=contest_url)
+    assert done.status_code == 302
+    assert "Đã chốt kết quả toàn cuộc thi" in text(client.get(done.headers["Location"]))
+    assert "Xem trước: kết quả này chưa được công bố" in text(client.get(f"/ket-qua/{slug}"))
+    refused = act(client, cid, rid, "tinh-lai")                 # a round cannot be computed again now
+    assert "hãy huỷ kết quả toàn cuộc thi trước" in text(client.get(refused.headers["Location"]))
+    with app.test_client() as anonymous:
+        assert anonymous.get(f"/ket-qua/{slug}").status_code == 404
+    post_form(client, f"{contest_url}/ket-qua/cong-bo", {}, token_from=contest_url)
+    act(client, cid, rid, "cong-bo")
+    with app.test_client() as anonymous:
+        page = text(anonymous.get(f"/ket-qua/{slug}"))
+        assert "Kết quả toàn cuộc thi" in page and f"/ket-qua/{slug}/1" in page
+        assert "Đơn vị nhiều người dự thi nhất" in page and "Huyện Một: <strong>2</strong> người" in page
