@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from quiz.accounts.models import User
 from quiz.contests.models import Contest, Round
@@ -125,11 +125,15 @@ def _boards(contest: Contest, rounds: list[Round]) -> list[Board]:
         same = (Result.round_id == round_.id,
                 Result.division_id.is_(None) if division_id is None else Result.division_id == division_id)
         depth = len(board_slots) + (total - len(board_slots) if contest.one_prize != "none" else 0)
-        last_rank = select(Result.rank).where(*same, Result.position <= depth).order_by(Result.position.desc()).limit(1)
-        rows = db.session.execute(select(Result.id, Result.user_id, Result.rank).where(
-            *same, or_(Result.position <= depth, Result.rank == last_rank.scalar_subquery()))
-            .order_by(Result.position)).all()
-        boards.append(Board(round_.number, board_slots, [Ranked(*row) for row in rows]))
+        rows = db.session.execute(select(Result.id, Result.user_id, Result.rank, Result.position)
+                                  .where(*same, Result.position <= depth).order_by(Result.position)).all()
+        if contest.shared_rank and len(rows) == depth:     # the rest of the last rank: places up to the next rank
+            after = db.session.scalar(select(func.min(Result.position)).where(
+                *same, Result.position > depth, Result.rank > rows[-1].rank))
+            rows += db.session.execute(select(Result.id, Result.user_id, Result.rank, Result.position).where(
+                *same, Result.position > depth, *(() if after is None else (Result.position < after,)))
+                .order_by(Result.position)).all()
+        boards.append(Board(round_.number, board_slots, [Ranked(*row[:3]) for row in rows]))
     return boards
 
 

@@ -197,7 +197,7 @@ def test_shared_rank_in_the_database(app, make_contest, people):
     with app.app_context():
         contest = _db.session.get(Contest, cid)
         round_ = contest.rounds[0]
-        for name, score, used in [("M", 20, 100), ("Q", 19, 100), ("W", 19, 100), ("X", 18, 100)]:
+        for name, score, used in [("M", 20, 100), ("Q", 19, 100), ("W", 18, 100), ("X", 18, 100), ("Y", 17, 100)]:
             start = round_.opens_at + timedelta(hours=1)
             _db.session.add(Attempt(contest_id=cid, round_id=round_.id, user_id=people[name], number=1, seed=1,
                                     started_at=start, deadline_at=start + timedelta(minutes=10),
@@ -205,9 +205,10 @@ def test_shared_rank_in_the_database(app, make_contest, people):
         _db.session.flush()
         rankings.freeze(round_, contest, now=T0 + 2 * WEEK)
         names = {v: k for k, v in people.items()}
+        # W and X tie across the last slot: both take Ba
         assert [(names[s.user_id], s.rank, s.prize) for s in rankings.standings(round_, None)] == [
-            ("M", 1, "Nhất"), ("Q", 2, "Nhì"), ("W", 2, "Nhì"), ("X", 4, None)]
-        assert [s.rank for s in rankings.standings(round_, None, offset=2, limit=5)] == [2, 4]   # pages by place
+            ("M", 1, "Nhất"), ("Q", 2, "Nhì"), ("W", 3, "Ba"), ("X", 3, "Ba"), ("Y", 5, None)]
+        assert [s.rank for s in rankings.standings(round_, None, offset=2, limit=5)] == [3, 3, 5]   # pages by place
 
 
 def test_prizes_settle_only_over_frozen_rounds_and_unpublished_changes_are_not_marked(app, make_contest, people):
