@@ -21,6 +21,9 @@ class Result(db.Model):
         UniqueConstraint("attempt_id"),
         CheckConstraint("rank >= 1 AND rank <= position", name="rank_valid"),
         UniqueConstraint("round_id", "division_id", "position"),
+        # the few prize winners of a round, read whenever prizes are settled or listed
+        Index("ix_results_round_id_prized", "round_id", sqlite_where=text("prize IS NOT NULL"),
+              postgresql_where=text("prize IS NOT NULL")),
         Index("ix_results_round_id_unit_id", "round_id", "unit_id"),
     )
 

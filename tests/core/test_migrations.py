@@ -119,14 +119,17 @@ def test_check_constraints_match_the_models(db):
     assert checked >= 30
 
 
-def test_partial_unique_indexes_keep_their_condition(db):
+def test_partial_indexes_keep_their_condition(db):
     inspector = sa.inspect(db.engine)
     dialect = db.engine.dialect.name
-    expected = {("attempts", "uq_attempts_one_open"): (["user_id", "contest_id"], "finished_at IS NULL"),
-                ("question_options", "uq_question_options_one_correct"): (["question_id"], "is_correct")}
-    for (table, name), (columns, condition) in expected.items():
+    expected = {("attempts", "uq_attempts_one_open"): (["user_id", "contest_id"], "finished_at IS NULL", True),
+                ("question_options", "uq_question_options_one_correct"): (["question_id"], "is_correct", True),
+                ("unit_results", "uq_unit_results_contest_id_unit_id_whole"): (["contest_id", "unit_id"],
+                                                                              "round_id IS NULL", True),
+                ("results", "ix_results_round_id_prized"): (["round_id"], "prize IS NOT NULL", False)}
+    for (table, name), (columns, condition, unique) in expected.items():
         index = next(i for i in inspector.get_indexes(table) if i["name"] == name)
-        assert index["unique"] and index["column_names"] == columns
+        assert bool(index["unique"]) == unique and index["column_names"] == columns
         where = index["dialect_options"].get(f"{dialect}_where")
         assert where is not None, f"{name} lost its WHERE clause"
         assert condition in str(where), (name, str(where))

@@ -73,6 +73,8 @@ def upgrade():
                                           ['round_id', 'division_id', 'position'])
         batch_op.create_foreign_key(batch_op.f('fk_results_level_unit_id_units'), 'units', ['level_unit_id'], ['id'],
                                     ondelete='RESTRICT')
+        batch_op.create_index('ix_results_round_id_prized', ['round_id'], unique=False,
+                              sqlite_where=sa.text('prize IS NOT NULL'), postgresql_where=sa.text('prize IS NOT NULL'))
 
     op.create_table('unit_results',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -122,6 +124,7 @@ def downgrade():
     op.drop_table('prize_changes')
     op.drop_table('unit_results')
     with op.batch_alter_table('results', schema=None) as batch_op:
+        batch_op.drop_index('ix_results_round_id_prized')
         batch_op.drop_constraint(batch_op.f('fk_results_level_unit_id_units'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_results_round_id_division_id_position'), type_='unique')
         batch_op.drop_constraint('rank_valid', type_='check')
