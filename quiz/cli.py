@@ -87,6 +87,8 @@ def units_import(file: Path, dry_run: bool):
     from quiz.units import importer
 
     result = importer.import_file(file.name, file.read_bytes())
+    for problem in result.warnings:
+        click.echo(f"  lưu ý: {problem}")
     if dry_run:
         db.session.rollback()
         click.echo("Tệp hợp lệ (chạy thử, chưa ghi). " + result.summary())

@@ -2,6 +2,15 @@
 
 Used by every import. A CSV may come from Excel: UTF-8 with or without BOM, separated by
 ``,``, ``;`` or tabs. Row numbers are the spreadsheet's own (the header is row 1).
+
+A cell reads as the text the organiser typed, never as what Excel computed from it. Excel
+stores what is typed as ``=1+1``, ``+84912345678`` or ``- Tăng cường công tác`` as a
+formula (``=1+1``, ``=+84912345678``, ``=- Tăng cường công tác``) and keeps only its
+result, often ``#NAME?``; so a workbook is read with its formulas, not their results
+(``typed_text`` gives the rule), and each such cell is a warning naming it. A cell that
+holds an Excel error value itself (``#NAME?``, ``#VALUE!`` …: a pasted result, or a CSV
+saved from Excel) has lost what was typed: it is an error naming it, and the importer
+writes nothing. The importers pass ``Table.warnings`` and ``Table.errors`` on.
 """
 from __future__ import annotations
 
@@ -16,12 +25,27 @@ from quiz.text import clean, fold
 
 MAX_ROWS = 200_000
 
+#: What Excel shows (and a CSV saved from Excel holds) in a cell whose formula failed.
+ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+                          "#BUSY!", "#UNKNOWN!"})
+
 
 @dataclass
 class Table:
     sheet: str | None
     headers: list[str]
     rows: list[tuple[int, list[object]]] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # formula cells, read as the typed text
+    errors: list[Problem] = field(default_factory=list)    # cells holding an Excel error value
+
+
+def typed_text(formula: str) -> str:
+    """What the organiser typed into a cell that Excel stored as ``formula``. Excel adds an
+    ``=`` before what was typed when it begins with ``+`` or ``-`` (``+84912345678`` is
+    stored ``=+84912345678``, ``- Tăng cường`` ``=- Tăng cường``), so that ``=`` goes;
+    anything else was typed with its ``=`` (``=1+1``) and is kept whole."""
+    return formula[1:] if formula[1:2] in ("+", "-") else formula
 
 
 def read_table(filename: str, data: bytes) -> Table:
@@ -49,14 +73,14 @@ def _read_csv(data: bytes) -> Table:
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max([",", ";", "\t"], key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return _collect(None, reader)
+    return _collect(None, ([(value, None, value.strip() in ERROR_VALUES) for value in row] for row in reader))
 
 
 def _read_xlsx(data: bytes, first_only: bool) -> list[Table]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)  # formulas, not results
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise InvalidFile([Problem(None, "Không đọc được tệp Excel: tệp hỏng hoặc không phải .xlsx.")]) from None
     try:
@@ -64,7 +88,7 @@ def _read_xlsx(data: bytes, first_only: bool) -> list[Table]:
         tables = []
         for sheet in sheets:
             try:
-                tables.append(_collect(sheet.title, sheet.iter_rows(values_only=True)))
+                tables.append(_collect(sheet.title, ([_xlsx_cell(c) for c in row] for row in sheet.iter_rows())))
             except InvalidFile:
                 if first_only or len(sheets) == 1:
                     raise
@@ -75,22 +99,65 @@ def _read_xlsx(data: bytes, first_only: bool) -> list[Table]:
         book.close()
 
 
+def _xlsx_cell(cell) -> tuple[object, str | None, bool]:
+    """A workbook cell as (the value read, the formula Excel stored or None, holds an error value)."""
+    if cell.data_type == "f":
+        formula = getattr(cell.value, "text", cell.value)  # an array formula keeps its text in .text
+        formula = formula if isinstance(formula, str) else ""
+        return typed_text(formula), formula, False
+    return cell.value, None, cell.data_type == "e"
+
+
 def _collect(sheet: str | None, rows) -> Table:
+    """``rows`` of cells, each (value, formula or None, holds an error value)."""
     table = None
     for number, row in enumerate(rows, start=1):
-        values = list(row)
+        values = [value for value, _, _ in row]
         if not any(clean(v) for v in values):
             continue
         if table is None:
             table = Table(sheet, [clean(v) for v in values])
-            continue
-        if len(table.rows) >= MAX_ROWS:
+        elif len(table.rows) >= MAX_ROWS:
             raise InvalidFile([Problem(number, f"Tệp có quá {MAX_ROWS:,} dòng; hãy chia thành nhiều tệp.",
                                        sheet)])
-        table.rows.append((number, values))
+        else:
+            table.rows.append((number, values))
+        for index, (value, formula, error) in enumerate(row):
+            if formula is not None:
+                table.warnings.append(Problem(number, _formula_message(table, number, index, formula, value),
+                                              sheet))
+            elif error:
+                table.errors.append(Problem(number, f"{_cell_name(table, number, index)} chứa giá trị lỗi của "
+                                                    f"Excel “{clean(value)}”, không phải nội dung đã gõ. Hãy gõ "
+                                                    f"lại nội dung ô này ({_KEEP_AS_TEXT}).", sheet))
     if table is None:
         raise InvalidFile([Problem(None, "Tệp trống: không có dòng tiêu đề và dữ liệu.", sheet)])
     return table
+
+
+_KEEP_AS_TEXT = "nội dung bắt đầu bằng =, + hoặc - thì gõ thêm dấu nháy đơn ' ở đầu để Excel giữ nguyên chữ"
+
+
+def _cell_name(table: Table, number: int, index: int) -> str:
+    """``Ô C5 (cột “Phương án A”)``."""
+    from openpyxl.utils import get_column_letter
+
+    header = table.headers[index] if index < len(table.headers) else ""
+    return f"Ô {get_column_letter(index + 1)}{number}" + (f" (cột “{header}”)" if header else "")
+
+
+def _quoted(text: object) -> str:
+    text = clean(text)
+    return f"“{text if len(text) <= 80 else text[:79] + '…'}”"
+
+
+def _formula_message(table: Table, number: int, index: int, formula: str, value: object) -> str:
+    name = _cell_name(table, number, index)
+    if value == formula:
+        return (f"{name} là công thức Excel {_quoted(formula)}: đã đọc đúng chữ đã gõ, không lấy kết quả "
+                f"tính. Nếu cần chữ khác, hãy sửa ô này ({_KEEP_AS_TEXT}).")
+    return (f"{name}: Excel đã đổi chữ gõ {_quoted(value)} thành công thức {_quoted(formula)}; đã đọc đúng "
+            f"chữ đã gõ. Lần sau, {_KEEP_AS_TEXT}.")
 
 
 def map_columns(table: Table, columns: dict[str, list[str]], required: set[str]) -> dict[str, int]:

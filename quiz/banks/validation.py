@@ -82,7 +82,7 @@ def _where(q: ParsedQuestion) -> str:
 
 def check(parsed: Parsed, bank_id: int | None) -> Report:
     """Every error and warning of a parsed file, against itself and the bank it goes into."""
-    report = Report(errors=list(parsed.problems), skipped=list(parsed.skipped))
+    report = Report(errors=list(parsed.problems), warnings=list(parsed.warnings), skipped=list(parsed.skipped))
     existing: dict[str, str] = {}
     loose_existing: dict[str, str] = {}
     if bank_id is not None:

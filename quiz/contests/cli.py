@@ -55,4 +55,6 @@ def contests_roster(slug: str, source: Path, dry_run: bool):
     from quiz.contests.services import contest_by_slug
 
     result = roster.import_file(contest_by_slug(slug), source.name, source.read_bytes(), dry_run=dry_run)
+    for problem in result.warnings:
+        click.echo(f"  lưu ý: {problem}")
     click.echo(result.summary() + (" (chạy thử, chưa ghi)" if dry_run else ""))

@@ -4,12 +4,14 @@
 Columns: họ và tên, số điện thoại and/or CCCD (at least one per row), mã đơn vị. The whole
 file is checked before anything is written (missing name, a number that is not a phone or a
 CCCD, an unknown unit, the same person twice); a file with any problem writes nothing and
-every problem is named by row. An import replaces the contest's whole roster.
+every problem is named by row. An import replaces the contest's whole roster. A cell Excel
+stored as a formula (a phone typed ``+84…``) is read as the text typed, with a warning in the
+result; a cell holding an Excel error value is a problem (see ``quiz.tables``).
 """
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, insert, select
 
@@ -34,6 +36,7 @@ class RosterResult:
     people: int
     units: int
     replaced: int
+    warnings: list[Problem] = field(default_factory=list)  # how cells were read; nothing refused
 
     def summary(self) -> str:
         return (f"Danh sách dự thi: {self.people} người thuộc {self.units} đơn vị"
@@ -52,7 +55,7 @@ def import_table(contest: Contest, table: Table, *, dry_run: bool = False) -> Ro
         raise InvalidFile([Problem(1, "Thiếu cột “Số điện thoại” hoặc “Số CCCD”: cần ít nhất một cột "
                                       "để nhận ra người dự thi khi đăng nhập.", table.sheet)])
     units = dict(db.session.execute(select(Unit.code, Unit.id)).all())
-    rows, problems = [], []
+    rows, problems = [], list(table.errors)
     first_row: dict[tuple[str, str], int] = {}
     for number, values in table.rows:
         def problem(message: str) -> None:
@@ -88,7 +91,7 @@ def import_table(contest: Contest, table: Table, *, dry_run: bool = False) -> Ro
         rows.append({"contest_id": contest.id, "full_name": name, "phone": phone, "cccd": cccd,
                      "unit_id": units.get(code)})
     if problems:
-        raise InvalidFile(problems)
+        raise InvalidFile(sorted(problems, key=lambda p: p.row or 0))
     if not rows:
         raise InvalidFile([Problem(None, "Danh sách không có người nào.", table.sheet)])
     replaced = size(contest)
@@ -96,7 +99,7 @@ def import_table(contest: Contest, table: Table, *, dry_run: bool = False) -> Ro
         db.session.execute(delete(RosterEntry).where(RosterEntry.contest_id == contest.id))
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(RosterEntry), rows[start:start + 5000])
-    return RosterResult(len(rows), len(Counter(row["unit_id"] for row in rows)), replaced)
+    return RosterResult(len(rows), len(Counter(row["unit_id"] for row in rows)), replaced, list(table.warnings))
 
 
 def _number_text(value, width: int) -> str:

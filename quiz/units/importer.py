@@ -4,11 +4,13 @@ The whole file is checked first (unknown parent, duplicate code, a cycle, empty 
 headcount ...). A file with any problem writes nothing and every problem is reported by
 row. A code already in the tree updates that unit (its name, kind, headcount, parent); a
 column the file does not have (only code and name are required) leaves that field as it is.
+A cell Excel stored as a formula is read as the text typed, with a warning in the result; a
+cell holding an Excel error value (``#NAME?`` …) is a problem (see ``quiz.tables``).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -50,6 +52,7 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
+    warnings: list[Problem] = field(default_factory=list)  # how cells were read; nothing refused
 
     def summary(self) -> str:
         return (f"Đã nhập: {self.created} đơn vị mới, {self.updated} đơn vị cập nhật, "
@@ -62,12 +65,14 @@ def import_file(filename: str, data: bytes) -> ImportResult:
 
 def import_table(table: Table) -> ImportResult:
     columns = map_columns(table, COLUMNS, required={"code", "name"})
-    rows, problems = [], []
+    rows, problems = [], list(table.errors)
     for number, values in table.rows:
         parsed = _parse(number, values, columns, problems, table.sheet)
         if parsed:
             rows.append(parsed)
-    return import_rows(rows, problems, table.sheet)
+    result = import_rows(rows, problems, table.sheet)
+    result.warnings = list(table.warnings)
+    return result
 
 
 def import_rows(rows: list[UnitRow], problems: list[Problem] | None = None,

@@ -10,6 +10,7 @@ from quiz.accounts.models import Role
 from quiz.errors import InvalidFile
 from quiz.extensions import db
 from quiz.units import importer, services
+from quiz.web.forms import flash_warnings
 
 bp = Blueprint("units", __name__)
 
@@ -56,6 +57,7 @@ def import_units():
         else:
             db.session.commit()
             flash(result.summary(), "success")
+            flash_warnings(result.warnings)
             return redirect(url_for("units.tree"))
     return render_template("units/tree.html", parent=None, path=[], children=services.children(None),
                            form=form, problems=problems, members=None, headcount=None), 422

@@ -99,6 +99,17 @@ def submit(form, action: Callable[[], object]) -> Outcome:
     return Outcome(True, value)
 
 
+SHOWN_WARNINGS = 5  # flashed one by one; the rest are counted (the session cookie is small)
+
+
+def flash_warnings(warnings: list) -> None:
+    """An import's warnings (how cells were read) above the next page, the first few in full."""
+    for warning in warnings[:SHOWN_WARNINGS]:
+        flash(f"Lưu ý: {warning}", "warning")
+    if len(warnings) > SHOWN_WARNINGS:
+        flash(f"… và {len(warnings) - SHOWN_WARNINGS} lưu ý khác cùng loại.", "warning")
+
+
 def show_refusal(form, error: DomainError) -> None:
     """A service's refusal beside the field it concerns (the unit picker's box for
     ``unit``), or above the form."""

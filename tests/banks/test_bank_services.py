@@ -2,21 +2,23 @@
 rules for editing a question once it is used, retiring, and the shipped banks."""
 from __future__ import annotations
 
+import io
 import unicodedata
 from datetime import timedelta
 
 import pytest
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from quiz.attempts.models import Attempt, AttemptQuestion
 from quiz.banks import services, shipped, validation
 from quiz.banks.formats import Parsed, ParsedQuestion
-from quiz.banks.formats.template import write_xlsx
+from quiz.banks.formats.template import HEADERS, write_xlsx
 from quiz.banks.models import Question
 from quiz.banks.report import check_bank
 from quiz.contests.models import Contest, Round
 from quiz.db import utcnow
-from quiz.errors import Conflict, DomainError
+from quiz.errors import Conflict, DomainError, InvalidFile
 
 QUESTIONS = [
     ParsedQuestion("Chủ tịch Hồ Chí Minh sinh năm nào?", ["1890", "1911", "1930", "1945"], 0,
@@ -64,6 +66,59 @@ def test_export_then_import_into_a_new_bank_gives_the_same_questions(db, bank):
             assert field_before == field_after
     assert copied[2][1][0] == (0, "=SUM(A1:A2)", False)                    # not run as a formula
     assert copied[0][3] == "Tiểu sử; Bác Hồ"
+
+
+def formula_workbook(option_b: str, *, error: bool = False) -> bytes:
+    """A template workbook whose B option Excel stored as a formula (``error``: as an error value)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Câu hỏi"
+    sheet.append(HEADERS)
+    sheet.append([1, "Văn bản nào được ban hành trước?", "Chỉ thị 05-CT/TW", None, "Kết luận 01-KL/TW", "", "", "",
+                  "B", "dễ", "", "Văn kiện", ""])
+    sheet.append([2, "Số điện thoại đường dây nóng?", "=+84912345678", "1022", "", "", "", "", "A", "dễ", "",
+                  "Thông báo", ""])
+    sheet["D2"].value = option_b
+    if error:
+        sheet["D2"].data_type = "e"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_formula_cell_is_imported_as_typed_with_a_warning_and_exported_as_a_string(db):
+    target = services.create_bank("Công thức")
+    report = services.preview(target, "cong_thuc.xlsx", formula_workbook("=- Tăng cường công tác"))
+    assert report.errors == []
+    assert [(w.sheet, w.row) for w in report.warnings] == [("Câu hỏi", 2), ("Câu hỏi", 3)]
+    assert "Ô D2 (cột “Phương án B”)" in report.warnings[0].message
+    assert "Ô C3 (cột “Phương án A”)" in report.warnings[1].message
+    summary = services.import_checked(target, report, now=utcnow())
+    db.session.commit()
+    assert (summary.imported, summary.warnings) == (2, 2)
+    stored = [[o.text for o in q.options] for q in services.questions_of(target)]
+    assert stored == [["Chỉ thị 05-CT/TW", "- Tăng cường công tác", "Kết luận 01-KL/TW"], ["+84912345678", "1022"]]
+
+    exported = load_workbook(io.BytesIO(write_xlsx(services.questions_of(target))))["Câu hỏi"]
+    for ref, value in (("D2", "- Tăng cường công tác"), ("C3", "+84912345678")):
+        assert (exported[ref].data_type, exported[ref].value) == ("s", value)   # text, never a formula
+        assert exported[ref].number_format == "@"           # a Text column: an edit stays text too
+    formulas = services.create_bank("Công thức gõ có dấu bằng")
+    fill(formulas, [ParsedQuestion("Kết quả của 1+1?", ["=1+1", "2"], 1, source="Toán")])
+    cell = load_workbook(io.BytesIO(write_xlsx(services.questions_of(formulas))))["Câu hỏi"]["C2"]
+    assert (cell.data_type, cell.value) == ("s", "=1+1")
+    again = services.preview(services.create_bank("Bản sao"), "xuat.xlsx", write_xlsx(services.questions_of(target)))
+    assert again.errors == [] and again.warnings == []      # the export reads back as text: no formula
+
+
+def test_a_file_with_an_excel_error_value_is_refused_naming_the_cell_and_writes_nothing(db):
+    target = services.create_bank("Lỗi Excel")
+    with pytest.raises(InvalidFile) as caught:
+        services.import_file(target, "loi.xlsx", formula_workbook("#NAME?", error=True), now=utcnow())
+    [problem] = caught.value.problems
+    assert str(problem).startswith("Trang tính “Câu hỏi”, dòng 2: Ô D2 (cột “Phương án B”) chứa giá trị lỗi "
+                                   "của Excel “#NAME?”")
+    assert db.session.scalar(select(func.count()).select_from(Question).where(Question.bank_id == target.id)) == 0
 
 
 def test_exporting_again_into_the_same_bank_is_refused_as_repeats(db, bank):

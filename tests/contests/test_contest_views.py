@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from markupsafe import escape
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from conftest import csrf_token, post_form
@@ -359,6 +360,20 @@ def test_the_roster_is_checked_then_imported_from_the_contest_page(app, client, 
     assert done.status_code == 302
     page = text(client.get(done.headers["Location"]))
     assert "2 người thuộc 1 đơn vị" in page and "<strong>2</strong> người trong danh sách" in page
+
+
+def test_a_roster_check_shows_the_warning_of_a_cell_excel_stored_as_a_formula(client, roster_contest, organiser):
+    book = Workbook()
+    book.active.append(["Họ và tên", "Số điện thoại", "Mã đơn vị"])
+    book.active.append(["Nguyễn Văn An", "=+84912345678", "TU"])
+    data = io.BytesIO()
+    book.save(data)
+    url = f"/quan-tri/cuoc-thi/{roster_contest}"
+    checked = post_form(client, f"{url}/danh-sach", {"file": (io.BytesIO(data.getvalue()), "ds.xlsx"), "check": "1"},
+                        token_from=url, content_type="multipart/form-data")
+    body = text(checked)
+    assert checked.status_code == 200 and "Tệp hợp lệ (chưa ghi)" in body
+    assert "Lưu ý: Trang tính “Sheet”, dòng 2: Ô B2 (cột “Số điện thoại”)" in body
 
 
 def test_a_bad_roster_lists_its_problems_and_keeps_the_old_one(app, client, roster_contest, organiser):

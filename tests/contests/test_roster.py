@@ -81,6 +81,50 @@ def test_an_xlsx_roster_with_english_headers(ctx, contest):
     assert entries(contest) == [("Hoàng Văn Em", "0912000009", None)]
 
 
+def roster_workbook(rows, error_cell: str | None = None) -> bytes:
+    """A roster workbook; ``error_cell`` holds an Excel error value (its value in ``rows``)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Danh sách"
+    sheet.append(["Họ và tên", "Số điện thoại", "Mã đơn vị"])
+    for row in rows:
+        sheet.append(row)
+    if error_cell:
+        sheet[error_cell].data_type = "e"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_phone_excel_stored_as_a_formula_reads_as_typed_with_a_warning(ctx, contest):
+    data = roster_workbook([["Nguyễn Văn An", "=+84912345678", "TU"], ["Lê Thị Hoa", "0912000002", "TU"]])
+    result = roster.import_file(_db.session.get(Contest, contest), "ds.xlsx", data)
+    assert entries(contest) == [("Nguyễn Văn An", "0912345678", None), ("Lê Thị Hoa", "0912000002", None)]
+    [warning] = result.warnings
+    assert str(warning).startswith("Trang tính “Danh sách”, dòng 2: Ô B2 (cột “Số điện thoại”): Excel đã đổi "
+                                   "chữ gõ “+84912345678” thành công thức “=+84912345678”")
+
+
+def test_a_cell_holding_an_excel_error_value_is_refused_naming_it_and_nothing_is_written(ctx, contest):
+    data = roster_workbook([["Nguyễn Văn An", "0912000001", "TU"], ["#NAME?", "0912000002", "TU"]], "A3")
+    with pytest.raises(InvalidFile) as caught:
+        roster.import_file(_db.session.get(Contest, contest), "ds.xlsx", data)
+    [problem] = caught.value.problems
+    assert str(problem).startswith("Trang tính “Danh sách”, dòng 3: Ô A3 (cột “Họ và tên”) chứa giá trị lỗi "
+                                   "của Excel “#NAME?”, không phải nội dung đã gõ")
+    assert entries(contest) == []
+
+
+def test_cli_prints_the_warning_of_a_formula_cell(app, runner, contest, tmp_path):
+    path = tmp_path / "ds.xlsx"
+    path.write_bytes(roster_workbook([["Nguyễn Văn An", "=+84912345678", "TU"]]))
+    with app.app_context():
+        slug = _db.session.get(Contest, contest).slug
+    done = runner.invoke(args=["contests", "roster", slug, str(path)])
+    assert done.exit_code == 0, done.output
+    assert "  lưu ý: Trang tính “Danh sách”, dòng 2: Ô B2 (cột “Số điện thoại”)" in done.output
+
+
 def test_a_contest_open_to_everyone_has_no_roster(ctx, make_contest):
     cid = make_contest()
     with pytest.raises(DomainError, match="không dùng danh sách dự thi"):

@@ -74,6 +74,21 @@ def test_import_xlsx(app, runner, tmp_path):
     assert snapshot(app)["HU1"][1].count("/") == 3  # "/<TU>/<HU1>/"
 
 
+def test_import_prints_the_warning_of_a_cell_excel_stored_as_a_formula(app, runner, tmp_path):
+    book = Workbook()
+    book.active.title = "Đơn vị"
+    book.active.append(["Mã đơn vị", "Tên đơn vị"])
+    book.active.append(["TU", "=+Tỉnh ủy"])
+    out = io.BytesIO()
+    book.save(out)
+    path = tmp_path / "don_vi.xlsx"
+    path.write_bytes(out.getvalue())
+    result = runner.invoke(args=["units", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "  lưu ý: Trang tính “Đơn vị”, dòng 2: Ô B2 (cột “Tên đơn vị”)" in result.output
+    assert snapshot(app)["TU"][0] == "+Tỉnh ủy"
+
+
 def test_import_bad_file(app, runner, make_unit, bad_csv):
     make_unit("TU", name="Tỉnh ủy", headcount=5)
     before = snapshot(app)

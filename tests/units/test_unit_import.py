@@ -435,3 +435,30 @@ def test_bad_xlsx_rows_name_the_sheet(existing):
         "Trang tính “Danh sách”, dòng 4: Số người “1.5” không hợp lệ: cần một số nguyên không âm.",
         "Trang tính “Danh sách”, dòng 5: Số người “True” không hợp lệ: cần một số nguyên không âm.",
     ]
+
+
+# --- cells Excel stored as formulas or error values --------------------------------------
+
+def test_a_cell_excel_stored_as_a_formula_reads_as_the_text_typed_with_a_warning(db):
+    rows = [VN_HEADER.split(","), ["TU", "Tỉnh ủy Quảng Nam", None, "Tỉnh ủy", 5],
+            ["CB1", "=- Chi bộ thôn Phú Nham", "TU", "Chi bộ", 7]]   # typed "- Chi bộ thôn Phú Nham"
+    result = importer.import_file("u.xlsx", xlsx_bytes(rows))
+    assert result.created == 2
+    assert services.by_code("CB1").name == "- Chi bộ thôn Phú Nham"
+    [warning] = result.warnings
+    assert str(warning).startswith("Trang tính “Đơn vị”, dòng 3: Ô B3 (cột “Tên đơn vị”): Excel đã đổi chữ gõ "
+                                   "“- Chi bộ thôn Phú Nham” thành công thức “=- Chi bộ thôn Phú Nham”")
+
+
+def test_a_cell_holding_an_excel_error_value_is_refused_naming_it(existing):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Đơn vị"
+    for row in [VN_HEADER.split(","), *GOOD_ROWS, ("X", None, "TU", "", "")]:
+        sheet.append(list(row))
+    sheet["B4"].value, sheet["B4"].data_type = "#NAME?", "e"
+    out = io.BytesIO()
+    book.save(out)
+    [(row, message)] = import_fails(existing, "u.xlsx", out.getvalue())
+    assert row == 4
+    assert message.startswith("Ô B4 (cột “Tên đơn vị”) chứa giá trị lỗi của Excel “#NAME?”, không phải nội dung đã gõ")

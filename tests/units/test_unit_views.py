@@ -162,6 +162,24 @@ def test_admin_imports_an_xlsx_file(app, client, as_role):
     assert snapshot(app)["HU1"][2] == 10
 
 
+def test_the_warnings_of_cells_excel_stored_as_formulas_are_shown_the_first_few_in_full(app, client, as_role):
+    as_role("admin")
+    book = Workbook()
+    book.active.append(["Mã đơn vị", "Tên đơn vị", "Mã đơn vị cấp trên"])
+    for i in range(1, 8):
+        book.active.append([f"CB{i}", f"=- Chi bộ {i}", "ROOT"])
+    out = io.BytesIO()
+    book.save(out)
+    response = upload(client, "don_vi.xlsx", out.getvalue())
+    assert response.status_code == 302, text(response)
+    assert snapshot(app)["CB1"][0] == "- Chi bộ 1"
+    body = text(client.get(TREE_URL))
+    assert "Đã nhập: 7 đơn vị mới" in body
+    shown = re.findall(r'<p class="flash warning" role="status">Lưu ý: (.*?)</p>', body)
+    assert len(shown) == 5 and shown[0].startswith("Trang tính “Sheet”, dòng 2: Ô B2 (cột “Tên đơn vị”)")
+    assert "… và 2 lưu ý khác cùng loại." in body
+
+
 def test_admin_uploads_a_bad_file(app, client, as_role):
     as_role("admin")
     before = snapshot(app)

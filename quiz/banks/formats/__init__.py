@@ -2,7 +2,8 @@
 
 Each parser takes the file's name and bytes and returns a ``Parsed``: the questions it
 read (not yet checked, see ``quiz.banks.validation``), the problems that stop the file,
-and the questions it skipped because the platform has no such type (reported, not errors).
+the questions it skipped because the platform has no such type (reported, not errors), and
+warnings about how a cell was read (a formula read as the text typed, see ``quiz.tables``).
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class Parsed:
     questions: list[ParsedQuestion] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 Parser = Callable[[str, bytes], Parsed]

@@ -45,6 +45,8 @@ def parse_template(filename: str, data: bytes) -> Parsed:
     parsed = Parsed()
     for table in read_tables(filename, data):
         columns = map_columns(table, COLUMNS, required={"text", "option0", "option1", "answer"})
+        parsed.problems += table.errors      # a cell holding an Excel error value (#NAME? …)
+        parsed.warnings += table.warnings    # a formula cell, read as the text typed
         for number, values in table.rows:
             def get(name):
                 return cell_text(cell(values, columns.get(name)))
@@ -75,7 +77,10 @@ def rows_for(questions) -> list[list[object]]:
 
 
 def write_xlsx(questions, title: str = "Câu hỏi") -> bytes:
-    """The questions in the template, as an .xlsx an organiser can edit and import again."""
+    """The questions in the template, as an .xlsx an organiser can edit and import again.
+    Every text is a string cell, never a formula (``strings_to_formulas`` off: an option
+    ``=1+1`` or ``+84…`` stays that text), and the text columns are formatted as Text, so
+    what the organiser types or edits there Excel keeps as typed."""
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -83,7 +88,7 @@ def write_xlsx(questions, title: str = "Câu hỏi") -> bytes:
                                         "strings_to_urls": False})
     sheet = book.add_worksheet(title[:31])
     bold = book.add_format({"bold": True, "bg_color": "#F3E5E5", "text_wrap": True, "valign": "top"})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top", "num_format": "@"})  # "@": Text
     sheet.write_row(0, 0, HEADERS, bold)
     sheet.freeze_panes(1, 0)
     widths = [5, 60, 28, 28, 28, 28, 20, 20, 7, 11, 24, 40, 40]
