@@ -62,15 +62,15 @@ class vietnamese_key(FunctionElement):  # noqa: N801 - an SQL function, named li
 
     SQLite: ``vn_text_key(column)`` / ``vn_name_key(column)``, registered on each connection
     (``configure_engine``) as ``quiz.text.text_sort_key`` / ``name_sort_key``: exactly the
-    Python order. PostgreSQL: a row of the words (the given name first for a person), each
-    lower-cased, its tone mark moved to its end (so hoà and hòa are one word) and compared
-    in the ICU collation "vi-x-icu" (letters a ă â … đ …, then tones ngang < huyền < hỏi <
-    ngã < sắc < nặng); a row compares word by word, as the Python tuple does. The first
-    ``WORDS`` words (after the given name) are compared one by one, the rest as one string.
-    Where ICU and ``quiz.text`` differ (letters that are not Vietnamese such as ü, the order
-    of punctuation among itself) the two databases may differ; for Vietnamese words they
-    agree. A PostgreSQL built without ICU has no "vi-x-icu": the words are then compared in
-    the database's own collation (a warning is logged)."""
+    Python order. PostgreSQL: the array of the words (the given name moved first for a
+    person), lower-cased, each word's tone mark moved to its end (so hoà and hòa are one
+    word), in the ICU collation "vi-x-icu" (letters a ă â … đ …, then tones ngang < huyền <
+    hỏi < ngã < sắc < nặng); arrays compare word by word, shorter first, as the Python tuples
+    do. Names are stored clean (``quiz.text.clean``: single spaces), which the PostgreSQL
+    form relies on. Where ICU and ``quiz.text`` differ (letters that are not Vietnamese such
+    as ü, the order of punctuation among itself) the two databases may differ; for
+    Vietnamese names they agree. A PostgreSQL built without ICU has no "vi-x-icu": the words
+    are then compared in the database's own collation (a warning is logged)."""
 
     type = String()
     name = "vietnamese_key"
@@ -86,9 +86,6 @@ class vietnamese_name_key(vietnamese_key):  # noqa: N801
     person = True
 
 
-#: Words compared one by one on PostgreSQL (family and middle names; a unit's name); any
-#: further words are compared together as one string.
-WORDS = 8
 _TONES = "[\u0300\u0301\u0303\u0309\u0323]"
 VI_COLLATION = "vi-x-icu"
 
@@ -103,17 +100,13 @@ def _vietnamese_key_sqlite(element, compiler, **kw):
 @compiles(vietnamese_key, "postgresql")
 def _vietnamese_key_postgresql(element, compiler, **kw):
     (column,) = list(element.clauses)
-    text = f"regexp_replace(btrim({compiler.process(column, **kw)}), '\\s+', ' ', 'g')"
-    words = []
-    if element.person:
-        words.append(f"substring({text} from '[^ ]*$')")
-        text = f"regexp_replace({text}, ' ?[^ ]*$', '')"
-    words += [f"split_part({text}, ' ', {n})" for n in range(1, WORDS + 1)]
-    words.append(f"coalesce(substring({text} from '^(?:[^ ]+ ){{{WORDS}}}(.*)$'), '')")
+    text = compiler.process(column, **kw)
+    if element.person:  # "Nguyễn Văn An" → "An Nguyễn Văn" (cheap string functions only)
+        given = f"reverse(split_part(reverse({text}), ' ', 1))"
+        text = f"concat_ws(' ', {given}, nullif(left({text}, -length({given}) - 1), ''))"
+    words = f"string_to_array(lower(regexp_replace(normalize({text}, NFD), '({_TONES})([^ ]*)', '\\2\\1', 'g')), ' ')"
     collation = getattr(compiler.dialect, "vietnamese_collation", VI_COLLATION)
-    collate = f' COLLATE "{collation}"' if collation else ""
-    return "ROW(" + ", ".join(
-        f"lower(regexp_replace(normalize({word}, NFD), '({_TONES})(.*)$', '\\2\\1'){collate})" for word in words) + ")"
+    return f'{words} COLLATE "{collation}"' if collation else words
 
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -94,32 +94,38 @@ CONTEST_SLUG = "tim-hieu-chuyen-de-2026"
 
 
 def running_contest(now: datetime) -> None:
-    """The example contest of docs/ (once): a practice round that closed yesterday, in which the
-    demo members took an attempt each (results not computed yet: the organiser can freeze,
-    publish and export them), then its rounds, the first open since yesterday."""
+    """The example contest of docs/ (once), in the configured time zone (``TIMEZONE``): a
+    practice round that closed at local midnight this morning, in which the demo members took
+    an attempt each (results not computed yet: the organiser can freeze, publish and export
+    them), then its rounds, each from local midnight to local midnight a week later, the first
+    open since local midnight yesterday."""
     import tomllib
     from datetime import timedelta
     from zoneinfo import ZoneInfo
+
+    from flask import current_app
 
     from quiz.attempts import services as attempts
     from quiz.config import ROOT
     from quiz.contests import setup
     from quiz.contests.models import Contest
+    from quiz.contests.schedule import local_time
     from quiz.extensions import db
 
     if db.session.scalars(select(Contest).where(Contest.slug == CONTEST_SLUG)).first() is not None:
         return
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
     spec = tomllib.loads((ROOT / "docs" / "contest.example.toml").read_text(encoding="utf-8"))
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    day = local_time(now, tz).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)  # local, naive
     edges = [day - timedelta(days=8), day - timedelta(days=1), day + timedelta(days=7), day + timedelta(days=14)]
     spec["round"].insert(0, {"name": "Tuần thi thử"})
     for entry, opens, closes in zip(spec["round"], edges, edges[1:]):
         entry["opens"], entry["closes"] = opens.isoformat(), closes.isoformat()
-    contest = setup.create_or_raise(spec, tz=ZoneInfo("UTC")).contest
+    contest = setup.create_or_raise(spec, tz=tz).contest
     chance = random.Random(2026)
     members = db.session.scalars(select(User).where(User.phone.like("09000001%")).order_by(User.phone))
     for i, member in enumerate(members):
-        started = day - timedelta(days=3, hours=i)
+        started = setup.local_to_utc(day - timedelta(days=3, hours=i), tz)
         attempt = attempts.start(member, contest, now=started, seed=i)
         skill = 0.45 + 0.5 * chance.random()
         answers = {q.question.id: next((o.id for o in q.options if o.is_correct), q.options[0].id)

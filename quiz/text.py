@@ -2,9 +2,15 @@
 
 Vietnamese text arrives in NFC and NFD and with old- and new-style tone marks; it is
 stored in NFC and compared through ``fold`` (no marks, no case, single spaces).
+
+Lists are sorted the Vietnamese way: ``name_key`` for a person (given name first),
+``text_key`` for anything else (a unit's name, from its first word). ``name_sort_key`` and
+``text_sort_key`` give the same orders as plain strings, compared code point by code point,
+for SQL (see ``quiz.db.vietnamese_key``).
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -45,3 +51,70 @@ def match_key(value: object) -> str:
     text = unicodedata.normalize("NFD", clean(value).lower())
     text = "".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch for ch in text)
     return " ".join(_syllable(word) for word in text.split())
+
+
+# Vietnamese order ---------------------------------------------------------------------------
+
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_LETTER_RANK = {letter: rank for rank, letter in enumerate(_ALPHABET)}
+# Tone marks as combining characters, ranked ngang (none) < huyền < hỏi < ngã < sắc < nặng.
+_TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def name_key(full_name: str) -> tuple:
+    """Sort key for a Vietnamese person's name: the given name (last word) first, then the
+    family and middle names in order. Each word compares its base letters in Vietnamese
+    order (a ă â b c d đ e ê … with f j w z where the Latin alphabet has them), then its tone
+    marks to break ties (a à ả ã á ạ). Case, NFC/NFD and old/new tone placement
+    (hoà/hòa) do not matter."""
+    words = full_name.split()
+    return tuple(_word_key(word) for word in words[-1:] + words[:-1])
+
+
+def text_key(text: str) -> tuple:
+    """Sort key for any other text (a unit's name): word by word from the first, each word
+    compared as in ``name_key``. ``An Khánh`` < ``Ân Thi`` < ``ấp Bắc`` < ``Đông Sơn``."""
+    return tuple(_word_key(word) for word in text.split())
+
+
+def _word_key(word: str) -> tuple[tuple, tuple[int, ...]]:
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    tones = tuple(_TONE_RANK[ch] for ch in decomposed if ch in _TONE_RANK)
+    base = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONE_RANK))
+    return tuple(_letter_key(ch) for ch in base), tones
+
+
+def _letter_key(ch: str) -> tuple[int, int, int]:
+    """Vietnamese letters by rank; other letters (ü, ç) right after their base letter;
+    anything else (hyphen, apostrophe, digits) before all letters, by code point."""
+    if ch in _LETTER_RANK:
+        return 1, _LETTER_RANK[ch], 0
+    first = unicodedata.normalize("NFD", ch)[0]
+    if first in _LETTER_RANK:
+        return 1, _LETTER_RANK[first], ord(ch)
+    return 0, ord(ch), 0
+
+
+def name_sort_key(full_name: str) -> str:
+    """``name_key`` as a string: two names compare (code point by code point, as SQLite's
+    and PostgreSQL's "C" order do) as their ``name_key``s do."""
+    words = full_name.split()
+    return "".join(map(_word_code, words[-1:] + words[:-1]))
+
+
+def text_sort_key(text: str) -> str:
+    """``text_key`` as a string, as ``name_sort_key``."""
+    return "".join(map(_word_code, text.split()))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # family, middle and given names repeat all the time
+def _word_code(word: str) -> str:
+    """A word's key as a string: each letter in a fixed width per class (a non-letter
+    ``\\x02`` + itself, a letter ``\\x03`` + rank + variant), ``\\x01`` to end the letters,
+    the tones as digits, ``\\x01`` to end the word. The ends sort before anything else, so a
+    shorter word (or fewer tones, or fewer words) comes first, as in a tuple."""
+    letters, tones = _word_key(word)
+    out = []
+    for kind, rank, variant in letters:
+        out.append("\x02" + chr(rank) if kind == 0 else "\x03" + chr(0x40 + rank) + (chr(variant) if variant else "\x01"))
+    return "".join(out) + "\x01" + "".join(chr(0x30 + tone) for tone in tones) + "\x01"

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from quiz.accounts.identity import lookup_keys, normalise_cccd, normalise_phone
 from quiz.accounts.models import CATEGORIES, GENDERS, Role, User
+from quiz.db import vietnamese_name_key
 from quiz.errors import Conflict, DomainError, NotFound
 from quiz.extensions import db
 from quiz.text import clean
@@ -173,9 +174,9 @@ def get_user(user_id: int) -> User:
 
 
 def search_users(query: str, limit: int = 50) -> list[User]:
-    """Accounts whose name, phone or CCCD matches, newest first."""
+    """Accounts whose name, phone or CCCD matches, by name (Vietnamese order, given name first)."""
     q = clean(query)
-    stmt = select(User).order_by(User.id.desc()).limit(limit)
+    stmt = select(User).order_by(vietnamese_name_key(User.full_name), User.id).limit(limit)
     if q:
         phone, cccd = lookup_keys(q)
         conditions = [User.full_name.icontains(q, autoescape=True)]

@@ -21,8 +21,10 @@ from sqlalchemy.sql.functions import FunctionElement
 from quiz.accounts.models import User
 from quiz.attempts.models import Attempt
 from quiz.contests.models import Contest, RosterEntry, Round
+from quiz.db import vietnamese_key, vietnamese_name_key
 from quiz.extensions import db
 from quiz.reports.figures import UnitFigures, participation
+from quiz.text import text_key
 from quiz.units.models import Unit
 from quiz.units.services import in_subtree
 
@@ -64,12 +66,17 @@ def rank_children(units: dict[int, UnitFigures], parent_id: int) -> list[RankedU
     return rank([f for f in units.values() if f.parent_id == parent_id])
 
 
+def unit_order(figures: UnitFigures) -> tuple:
+    """Units by name in Vietnamese order (``quiz.text.text_key``), then by id."""
+    return text_key(figures.name), figures.id
+
+
 def rank(siblings: list[UnitFigures]) -> list[RankedUnit]:
     """Sibling units ranked on their rolled-up figures: participation rate, highest first
     (units with nobody expected, hence no rate, come last), then participants, most first.
-    Units equal on both share a rank (1, 1, 3); among them the order is by name, then id, so
-    that the list never shuffles between two loads."""
-    ordered = sorted(siblings, key=lambda f: (*_rank_key(f), f.name, f.id))
+    Units equal on both share a rank (1, 1, 3); among them the order is by name (Vietnamese
+    order), then id, so that the list never shuffles between two loads."""
+    ordered = sorted(siblings, key=lambda f: (*_rank_key(f), *unit_order(f)))
     ranked: list[RankedUnit] = []
     for position, figures in enumerate(ordered, start=1):
         tied = bool(ranked) and _rank_key(ranked[-1].figures) == _rank_key(figures)
@@ -151,18 +158,28 @@ def _page_of(statement, number: int) -> Page:
     return Page(rows, total, number)
 
 
+def _unit_places(unit: Unit):
+    """The units of the subtree numbered by name in Vietnamese order (then id): a few thousand
+    at most, so each person's row is ordered by a number instead of their unit's name."""
+    place = func.row_number().over(order_by=(vietnamese_key(Unit.name), Unit.id))
+    return select(Unit.id.label("unit_id"), place.label("place")).where(in_subtree(unit)).cte("unit_place")
+
+
 def participants(contest: Contest, unit: Unit, round_: Round | None = None, page: int = 1) -> Page:
     """The people who finished an attempt in the subtree, a page of 50 (past the last page: the
     last page). Rows: ``user_id, full_name, unit_id, unit_name, attempts, best_score``, by unit
-    name, then member's name. A member who changed unit between attempts is listed under each,
-    as the figures count them."""
+    name, then member's name (both in Vietnamese order, the person by given name: the
+    database sorts and pages, see ``quiz.db.vietnamese_key``). A member who changed unit
+    between attempts is listed under each, as the figures count them."""
+    places = _unit_places(unit)
     statement = (select(User.id.label("user_id"), User.full_name, Unit.id.label("unit_id"),
                         Unit.name.label("unit_name"), func.count().label("attempts"),
                         func.max(Attempt.score).label("best_score"))
                  .select_from(Attempt).join(Unit, Unit.id == Attempt.unit_id).join(User, User.id == Attempt.user_id)
+                 .join(places, places.c.unit_id == Unit.id)
                  .where(*_finished(contest, unit, round_))
-                 .group_by(User.id, User.full_name, Unit.id, Unit.name)
-                 .order_by(Unit.name, Unit.id, User.full_name, User.id))
+                 .group_by(User.id, User.full_name, Unit.id, Unit.name, places.c.place)
+                 .order_by(places.c.place, vietnamese_name_key(User.full_name), User.id))
     return _page_of(statement, page)
 
 
@@ -171,7 +188,7 @@ def non_participants(contest: Contest, unit: Unit, round_: Round | None = None, 
     in the contest (or the round), a page of 50. A listed person is matched to an account by
     phone or CCCD, as ``quiz.attempts.services.eligible`` does; the attempt may have been made
     in any unit. Rows: ``id, full_name, unit_id, unit_name, registered`` (an account matches),
-    by unit name, then name. One query for the page (and one to count)."""
+    by unit name, then name, as ``participants``. One query for the page (and one to count)."""
     same_person = [(User.phone, RosterEntry.phone), (User.cccd, RosterEntry.cccd)]
     registered = or_(*(exists(select(User.id).where(account == listed)) for account, listed in same_person))
 
@@ -182,12 +199,13 @@ def non_participants(contest: Contest, unit: Unit, round_: Round | None = None, 
             attempt = attempt.where(Attempt.round_id == round_.id)
         return exists(attempt)
 
+    places = _unit_places(unit)
     statement = (select(RosterEntry.id, RosterEntry.full_name, Unit.id.label("unit_id"),
                         Unit.name.label("unit_name"), registered.label("registered"))
-                 .join(Unit, Unit.id == RosterEntry.unit_id)
+                 .join(Unit, Unit.id == RosterEntry.unit_id).join(places, places.c.unit_id == Unit.id)
                  .where(RosterEntry.contest_id == contest.id, in_subtree(unit),
                         *(~took_part(account, listed) for account, listed in same_person))
-                 .order_by(Unit.name, Unit.id, RosterEntry.full_name, RosterEntry.id))
+                 .order_by(places.c.place, vietnamese_name_key(RosterEntry.full_name), RosterEntry.id))
     return _page_of(statement, page)
 
 

@@ -121,7 +121,7 @@ def summary(contest: Contest, unit: Unit, round_: Round | None, now: datetime) -
     place = {}
     for siblings in children.values():
         place.update({ranked.figures.id: ranked.rank for ranked in dashboard.rank(siblings)})
-        siblings.sort(key=lambda f: f.name)
+        siblings.sort(key=dashboard.unit_order)
 
     def walk(parent_id):
         for f in children.get(parent_id, []):

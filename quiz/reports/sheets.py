@@ -42,7 +42,6 @@ import io
 import itertools
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -51,6 +50,8 @@ from typing import IO, Any
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
+
+from quiz.text import name_key  # noqa: F401 - the exports' name order, re-exported
 
 MAX_XLSX_ROWS = 1_048_576
 
@@ -321,39 +322,3 @@ def _shower(kind: _Kind):
                 return text(value)
             return _display(value, kind)
     return show
-
-
-# --- Vietnamese name order -----------------------------------------------------------------
-
-_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
-_LETTER_RANK = {letter: rank for rank, letter in enumerate(_ALPHABET)}
-# Tone marks as combining characters, ranked ngang (none) < huyền < hỏi < ngã < sắc < nặng.
-_TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
-
-
-def name_key(full_name: str) -> tuple:
-    """Sort key for a Vietnamese person's name: the given name (last word) first, then the
-    family and middle names in order. Each word compares its base letters in Vietnamese
-    order (a ă â b c d đ e ê … with f j w z where the Latin alphabet has them), then its tone
-    marks to break ties (a à ả ã á ạ). Case, NFC/NFD and old/new tone placement
-    (hoà/hòa) do not matter."""
-    words = full_name.split()
-    return tuple(_word_key(word) for word in words[-1:] + words[:-1])
-
-
-def _word_key(word: str) -> tuple[tuple, tuple[int, ...]]:
-    decomposed = unicodedata.normalize("NFD", word.lower())
-    tones = tuple(_TONE_RANK[ch] for ch in decomposed if ch in _TONE_RANK)
-    base = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONE_RANK))
-    return tuple(_letter_key(ch) for ch in base), tones
-
-
-def _letter_key(ch: str) -> tuple[int, int, int]:
-    """Vietnamese letters by rank; other letters (ü, ç) right after their base letter;
-    anything else (hyphen, apostrophe, digits) before all letters, by code point."""
-    if ch in _LETTER_RANK:
-        return 1, _LETTER_RANK[ch], 0
-    first = unicodedata.normalize("NFD", ch)[0]
-    if first in _LETTER_RANK:
-        return 1, _LETTER_RANK[first], ord(ch)
-    return 0, ord(ch), 0

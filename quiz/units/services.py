@@ -9,10 +9,10 @@ from collections import defaultdict
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import aliased
 
-from quiz.db import MAX_ID
+from quiz.db import MAX_ID, vietnamese_key
 from quiz.errors import NotFound
 from quiz.extensions import db
-from quiz.text import clean, fold
+from quiz.text import clean, fold, text_key
 from quiz.units.models import Unit
 
 
@@ -55,11 +55,12 @@ def resolve_choice(unit_id: str | None, query: str | None) -> Unit | None:
 
 
 def search(query: str, limit: int = 20) -> list[Unit]:
-    """Units whose name or code holds every word of ``query`` (accents and case ignored)."""
+    """Units whose name or code holds every word of ``query`` (accents and case ignored), the
+    higher levels first, each level by name (Vietnamese order)."""
     words = fold(query).split()[:6]
     if not words:
         return []
-    stmt = select(Unit).order_by(Unit.depth, Unit.name).limit(limit)
+    stmt = select(Unit).order_by(Unit.depth, vietnamese_key(Unit.name), Unit.id).limit(limit)
     for word in words:
         stmt = stmt.where(Unit.search_key.contains(word, autoescape=True))
     return list(db.session.scalars(stmt))
@@ -79,18 +80,24 @@ def labels(units: list[Unit]) -> dict[int, str]:
     return {u.id: " › ".join(names[int(p)] for p in reversed(u.path.strip("/").split("/"))) for u in units}
 
 
+def by_name(unit: Unit) -> tuple:
+    """Units by name in Vietnamese order (``quiz.text.text_key``), then by id."""
+    return text_key(unit.name), unit.id
+
+
 def children(parent: Unit | None) -> list[tuple[Unit, int]]:
-    """The units right below ``parent`` (the roots when None), each with its number of children."""
+    """The units right below ``parent`` (the roots when None), each with its number of
+    children, by name (Vietnamese order)."""
     child = aliased(Unit)
     count = select(func.count()).where(child.parent_id == Unit.id).correlate(Unit).scalar_subquery()
     condition = Unit.parent_id.is_(None) if parent is None else Unit.parent_id == parent.id
-    rows = db.session.execute(select(Unit, count).where(condition).order_by(Unit.name))
-    return [(unit, below) for unit, below in rows]
+    rows = db.session.execute(select(Unit, count).where(condition))
+    return sorted(((unit, below) for unit, below in rows), key=lambda row: by_name(row[0]))
 
 
 def roots() -> list[Unit]:
-    """The units at the top of the tree, by name."""
-    return list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)))
+    """The units at the top of the tree, by name (Vietnamese order)."""
+    return sorted(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None))), key=by_name)
 
 
 def subtree_size(unit: Unit) -> int:

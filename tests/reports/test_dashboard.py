@@ -3,9 +3,11 @@ the participants and the roster's non-participants, the pages, and scope on ever
 however the ids are written."""
 from __future__ import annotations
 
+import random
 import re
 from string import ascii_lowercase, ascii_uppercase
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask_sqlalchemy.record_queries import get_recorded_queries
@@ -17,7 +19,13 @@ from quiz.contests.models import Contest
 from quiz.extensions import db as _db
 from quiz.reports import dashboard
 from quiz.tables import Table
+from quiz.text import name_key, text_key
 from quiz.units.services import by_code
+
+#: Unit names in an order that is not the byte order (nor the order without accents), and
+#: the same names in Vietnamese order: a < ă < â < b … d < đ < e …, case ignored.
+VN_UNITS = ["Yên Lập", "Đông Sơn", "ấp Bắc", "trường Tiểu học", "An Khánh", "Ân Thi"]
+VN_UNITS_IN_ORDER = ["An Khánh", "Ân Thi", "ấp Bắc", "Đông Sơn", "trường Tiểu học", "Yên Lập"]
 
 
 @pytest.fixture
@@ -146,6 +154,54 @@ def test_daylight_saving_is_followed(app, tree, make_user, make_contest):
         assert dashboard.attempts_per_day(contest, unit)[0] == (date(2026, 7, 2), 1)
 
 
+def test_a_vietnamese_morning_counts_under_its_local_day(app, tree, make_user, make_contest):
+    """06:30 on 3 December in Hồ Chí Minh City is 23:30 UTC on the 2nd: it is the 3rd's attempt."""
+    member = make_user(unit="XA1").id
+    cid = make_contest()
+    with app.app_context():
+        _db.session.get(Contest, cid).time_zone = "Asia/Ho_Chi_Minh"
+        add(cid, member, tree["XA1"], datetime(2026, 12, 2, 23, 30))
+        add(cid, member, tree["XA1"], datetime(2026, 12, 2, 16, 59))      # 23:59 on the 2nd
+        contest, unit = load(cid, "HU0")
+        assert dashboard.attempts_per_day(contest, unit) == [(date(2026, 12, 2), 1), (date(2026, 12, 3), 1)]
+
+
+def test_the_daily_chart_of_a_contest_set_up_in_the_app_shows_local_days(app, client, tree, login_as, make_user):
+    """A contest set up as organisers do (``quiz contests create``: the configured time zone):
+    the page's chart and table put 23:30 UTC on 2 December under 03/12/2026."""
+    import tomllib
+
+    from quiz.config import ROOT
+
+    member = make_user(unit="XA1").id
+    spec = tomllib.loads((ROOT / "docs" / "contest.example.toml").read_text(encoding="utf-8"))
+    spec["draw"] = [{"bank": "Ngân hàng ngày", "count": 1}]
+    with app.app_context():
+        from quiz.banks import services as banks
+        from quiz.banks.formats import ParsedQuestion
+        from quiz.banks.validation import Checked, dedup_key
+        from quiz.contests import setup
+        from quiz.web.templating import local
+
+        bank = banks.create_bank("Ngân hàng ngày")
+        question = "Câu hỏi duy nhất về chuyên đề năm?"
+        banks.write(bank, [Checked(ParsedQuestion(text=question, options=["Đúng", "Sai"], correct=0), "de",
+                                   dedup_key(question))], now=T0)
+        tz = ZoneInfo(app.config["TIMEZONE"])
+        contest = setup.create_or_raise(spec, tz=tz).contest
+        assert contest.time_zone == "Asia/Ho_Chi_Minh"
+        assert local(contest.rounds[0].opens_at, tz).strftime("%H:%M %d/%m/%Y") == "07:00 01/12/2026"
+        add(contest.id, member, tree["XA1"], datetime(2026, 12, 2, 23, 30))
+        _db.session.commit()
+        cid = contest.id
+    login_as("organiser")
+    body = text(client.get(show_url(cid, tree["HU0"])))
+    section = body[body.index('id="theo-ngay"'):body.index('id="nguoi-tham-gia"')]
+    assert "<td>03/12/2026</td>" in section and "02/12/2026" not in section
+    assert "1 ngày từ 03/12/2026 đến 03/12/2026" in section
+    assert "(Asia/Ho_Chi_Minh)" in section and "UTC" not in section
+
+
 # The people ----------------------------------------------------------------------------------------
 
 def test_participants_are_listed_fifty_a_page_with_attempts_and_best_score(app, tree, make_user, make_contest):
@@ -167,6 +223,46 @@ def test_participants_are_listed_fifty_a_page_with_attempts_and_best_score(app, 
         assert [r.full_name for r in second.rows] == [person(50), person(51)]
         assert dashboard.participants(contest, unit, page=99).number == 2   # past the end: the last page
         assert "Người ngoài" not in {r.full_name for r in first.rows + second.rows}
+
+
+def test_child_units_with_equal_figures_are_in_vietnamese_order(app, make_unit, make_contest):
+    make_unit("ROOT")
+    for i, name in enumerate(VN_UNITS):
+        make_unit(f"C{i}", parent="ROOT", name=name, headcount=5)
+    cid = make_contest()
+    with app.app_context():
+        contest, root = load(cid, "ROOT")
+        children = dashboard.overview(contest, root).children
+        assert [(c.rank, c.figures.name) for c in children] == [(1, name) for name in VN_UNITS_IN_ORDER]
+
+
+def test_participants_are_in_vietnamese_order_by_unit_then_given_name_across_pages(app, tree, make_user, make_contest,
+                                                                                    make_unit):
+    """The database sorts and pages: page 2 starts where page 1 stops in Vietnamese order, and
+    people come by given name (then family and middle names), not by the first letter."""
+    for i, name in enumerate(["Yên Lập", "Đông Sơn", "ấp Bắc"]):
+        make_unit(f"V{i}", parent="HU0", name=name)
+    families, middles = ["Nguyễn", "Trần", "Lê", "Đỗ", "Ân", "Ưng"], ["Văn", "Thị"]
+    givens = ["Yến", "Đức", "Dung", "Dũng", "Ánh", "An", "Ân", "Hoa", "Hòa"]
+    names = random.Random(9).sample([f"{f} {m} {g}" for f in families for m in middles for g in givens], 53)
+    where = ["V2"] * 3 + ["V0"] * 3 + ["V1"] * 47          # ấp Bắc, Yên Lập, Đông Sơn
+    people = {make_user(unit=code, full_name=name).id: (code, name) for code, name in zip(where, names)}
+    cid = make_contest()
+    with app.app_context():
+        unit_names = {code: by_code(code).name for code in ("V0", "V1", "V2")}
+        for user_id, (code, _) in people.items():
+            add(cid, user_id, by_code(code).id, T0 + timedelta(hours=1))
+        contest, unit = load(cid, "HU0")
+        first, second = dashboard.participants(contest, unit, page=1), dashboard.participants(contest, unit, page=2)
+        assert (first.total, len(first.rows), len(second.rows)) == (53, 50, 3)
+        listed = [(r.unit_name, r.full_name) for r in first.rows + second.rows]
+    expected = sorted(((unit_names[code], name) for code, name in people.values()),
+                      key=lambda row: (text_key(row[0]), name_key(row[1])))
+    assert listed == expected
+    assert [u for u, _ in listed[:3]] == ["ấp Bắc"] * 3 and listed[-1][0] == "Yên Lập"
+    dong_son = [n for u, n in listed if u == "Đông Sơn"]
+    givens_seen = [n.split()[-1] for n in dong_son]
+    assert givens_seen == sorted(givens_seen, key=name_key)   # An … Ánh … Ân … Dung … Dũng … Đức … Hoa … Hòa … Yến
 
 
 @pytest.fixture
@@ -203,6 +299,20 @@ def test_roster_people_who_have_not_taken_part(app, listed):
         contest, xa2 = load(listed, "XA2")
         assert [r.full_name for r in dashboard.non_participants(contest, xa2).rows] == ["Dũng"]
         assert dashboard.overview(contest, unit).unit.total.expected == 5
+
+
+def test_roster_people_who_have_not_taken_part_are_in_vietnamese_order(app, tree, make_contest):
+    cid = make_contest(eligibility="roster")
+    names = ["Trần Văn Yến", "Nguyễn Thị Ánh", "Lê Đức", "Đỗ Văn An", "Phạm Ân", "Hồ Thị Dung"]
+    with app.app_context():
+        contest = _db.session.get(Contest, cid)
+        roster.import_table(contest, Table(None, ["Họ và tên", "Số điện thoại", "Mã đơn vị"], [
+            (row, [name, f"09120008{row:02d}", "XA1" if row % 2 else "XA2"]) for row, name in enumerate(names, start=2)]))
+        _db.session.commit()
+        contest, unit = load(cid, "HU0")
+        rows = [(r.unit_name, r.full_name) for r in dashboard.non_participants(contest, unit).rows]
+    assert rows == [("Đảng ủy xã Hai", "Phạm Ân"), ("Đảng ủy xã Hai", "Lê Đức"), ("Đảng ủy xã Hai", "Trần Văn Yến"),
+                    ("Đảng ủy xã Một", "Đỗ Văn An"), ("Đảng ủy xã Một", "Nguyễn Thị Ánh"), ("Đảng ủy xã Một", "Hồ Thị Dung")]
 
 
 def test_non_participants_take_two_queries_whatever_the_roster_size(app, listed):

@@ -168,3 +168,19 @@ def test_a_frozen_round_exports_each_member_as_frozen(app, runner, closed_contes
     first = rows_after_header(load_workbook(target).worksheets[0])[0]
     assert (first[1], first[3], first[4], first[10], first[11]) == (
         "Nguyễn Văn An", "Đơn vị TU › Huyện Một", was, 1, "Nhất")
+
+
+def test_the_summary_lists_units_in_vietnamese_order(app, runner, make_unit, make_contest, tmp_path):
+    """Siblings by name in Vietnamese order (a < ă < â … d < đ …, case ignored), each level
+    word by word: "Xã Hoa Lư" before "Xã Hòa An" (the tone of "Hoa" decides first)."""
+    make_unit("TU", name="Tỉnh ủy")
+    for i, name in enumerate(["Yên Lập", "Đông Sơn", "ấp Bắc", "trường Tiểu học", "An Khánh", "Ân Thi"]):
+        make_unit(f"U{i}", "TU", name=name)
+    make_unit("U1A", "U1", name="Xã Hòa An")
+    make_unit("U1B", "U1", name="Xã Hoa Lư")
+    cid = make_contest()
+    target = tmp_path / "tong-hop.xlsx"
+    assert runner.invoke(args=["export", "--contest", slug_of(app, cid), "--unit", "TU", str(target)]).exit_code == 0
+    summary = load_workbook(target).worksheets[1]
+    assert [r[2].strip() for r in rows_after_header(summary)] == [
+        "Tỉnh ủy", "An Khánh", "Ân Thi", "ấp Bắc", "Đông Sơn", "Xã Hoa Lư", "Xã Hòa An", "trường Tiểu học", "Yên Lập"]

@@ -204,3 +204,30 @@ def test_subtree_range_uses_the_path_index(units, db):
     compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
     plan = "\n".join(db.session.scalars(sa.text(f"EXPLAIN {compiled}")))
     assert "uq_units_path" in plan, plan
+
+
+# Vietnamese order ---------------------------------------------------------------------------
+
+VN_NAMES = ["Yên Lập", "Đông Sơn", "ấp Bắc", "trường Tiểu học", "An Khánh", "Ân Thi"]
+VN_IN_ORDER = ["An Khánh", "Ân Thi", "ấp Bắc", "Đông Sơn", "trường Tiểu học", "Yên Lập"]
+
+
+@pytest.fixture
+def vn_units(app, make_unit):
+    """The names above as roots and as children of one unit (S), each "Xã …" for the search."""
+    make_unit("S", name="Huyện ủy Sông Lô")
+    for i, name in enumerate(VN_NAMES):
+        make_unit(f"R{i}", name=name)
+        make_unit(f"S{i}", parent="S", name=f"Xã {name}")
+
+
+def test_children_and_roots_are_in_vietnamese_order(vn_units, ctx):
+    assert [u.name for u, _ in services.children(unit("S"))] == [f"Xã {name}" for name in VN_IN_ORDER]
+    assert [u.name for u in services.roots()] == VN_IN_ORDER[:-2] + ["Huyện ủy Sông Lô"] + VN_IN_ORDER[-2:]
+    assert [u.name for u, _ in services.children(None)] == [u.name for u in services.roots()]
+
+
+def test_search_is_in_vietnamese_order_before_the_limit(vn_units, ctx):
+    """The database sorts before it cuts: the first three by name, not any three."""
+    assert [u.name for u in services.search("xa", limit=3)] == [f"Xã {name}" for name in VN_IN_ORDER[:3]]
+    assert [u.name for u in services.search("xa")] == [f"Xã {name}" for name in VN_IN_ORDER]

@@ -248,3 +248,17 @@ def test_tree_with_an_impossible_unit_id_is_404_not_500(client, make_user, auth,
     make_user(phone="0911000001", role="admin")
     auth.login("0911000001")
     assert client.get(f"/quan-tri/don-vi?don_vi={raw}").status_code == 404
+
+
+def test_tree_page_lists_units_in_vietnamese_order(client, as_role, make_unit):
+    names = ["Xã Yên Lập", "Xã Đông Sơn", "xã ấp Bắc", "Xã An Khánh", "Xã Ân Thi"]
+    for i, name in enumerate(names):
+        make_unit(f"X{i}", parent="HU0", name=name)
+    as_role("admin")
+    with client.application.app_context():
+        hu0 = db.session.scalars(select(Unit).where(Unit.code == "HU0")).one()
+    body = text(client.get(TREE_URL, query_string={"don_vi": hu0.id}))
+    listed = ["Chi bộ ấp Bắc", "Chi bộ ấp Đông &lt;b&gt;", "Xã An Khánh", "Xã Ân Thi", "xã ấp Bắc", "Xã Đông Sơn",
+              "Xã Yên Lập"]
+    positions = [body.index(f">{name}</a>") for name in listed]
+    assert positions == sorted(positions)
