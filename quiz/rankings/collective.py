@@ -26,6 +26,7 @@ from quiz.contests.models import Contest, Round
 from quiz.extensions import db
 from quiz.rankings.models import Result, UnitResult
 from quiz.reports.figures import participation
+from quiz.text import text_key
 
 
 
@@ -111,7 +112,7 @@ def rank(contest: Contest, round_: Round | None) -> None:
         return (-values[unit.id], -unit.participants if by_participants else 0)
 
     previous = None
-    for position, unit in enumerate(sorted(units, key=lambda u: (*key(u), u.name, u.id)), start=1):
+    for position, unit in enumerate(sorted(units, key=lambda u: (*key(u), text_key(u.name), u.id)), start=1):
         if formula is None:
             unit.rank, unit.awarded = None, False
             continue
@@ -139,7 +140,7 @@ class CollectiveStanding:
 def standings(contest: Contest, round_: Round | None) -> list[CollectiveStanding]:
     """The frozen standing of the units, best first (Vietnamese name order inside a rank)."""
     units = db.session.scalars(select(UnitResult).where(*_of(contest, round_))).all()
-    ordered = sorted(units, key=lambda u: (u.rank if u.rank is not None else 0, u.name, u.id))
+    ordered = sorted(units, key=lambda u: (u.rank if u.rank is not None else 0, text_key(u.name), u.id))
     return [CollectiveStanding(u.rank, u, Fraction(u.value_num, u.value_den), u.awarded) for u in ordered]
 
 

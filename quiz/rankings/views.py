@@ -17,6 +17,7 @@ from quiz.rankings import collective, prizes, services
 from quiz.rankings.criteria import CRITERIA, LAST_TIE
 from quiz.reports import scope
 from quiz.reports.sheets import duration_text
+from quiz.text import text_key
 from quiz.web.forms import page_number
 from quiz.units import services as units
 
@@ -109,8 +110,8 @@ def _published_round(slug: str, number: int):
 
 def _tops(units) -> dict[str, list]:
     """The frozen units of the collective level with most participants and most attempts."""
-    return {"by_participants": sorted(units, key=lambda u: (-u.participants, u.name))[:TOP_UNITS],
-            "by_attempts": sorted(units, key=lambda u: (-u.attempts, u.name))[:TOP_UNITS]}
+    return {"by_participants": sorted(units, key=lambda u: (-u.participants, text_key(u.name)))[:TOP_UNITS],
+            "by_attempts": sorted(units, key=lambda u: (-u.attempts, text_key(u.name)))[:TOP_UNITS]}
 
 
 @bp.get("/ket-qua/<slug>/<int(max=1000):number>")

@@ -215,7 +215,7 @@ def test_a_spec_with_errors_lists_every_one_and_writes_nothing(app, client, ship
         assert re.search(r"Đặc tả có lỗi, chưa ghi gì \((\d+)\)", body).group(1) == "3"
         assert "round 2: giờ đóng phải sau giờ mở." in body
         assert "không có ngân hàng “Ngân hàng không có”" in body
-        assert "counting: cần một trong: best, first, last." in body
+        assert "counting: cần một trong: best, most_correct, first, last." in body
     assert count_contests(app) == 0
 
 
