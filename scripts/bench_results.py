@@ -7,6 +7,8 @@ Through the app's own services, in an app context on that schema (1,000,000 memb
 - freezing round 1 (``rankings.reopen`` then ``rankings.freeze``, committed: the results
   are written again, the same as before), then ``VACUUM FULL ANALYZE results`` so the
   table is as compact as after a single freeze (and runs can be repeated);
+- settling the contest's prizes and collective standings again (``rankings.settle_prizes``, what
+  every freeze and reopen of a round runs after its own work), with nothing to change;
 - the standings: ``rankings.standings`` (a page of 50) with ``rankings.place`` ("my place")
   of a random ranked member, for page 1, a page drawn uniformly from all pages of a random
   division, and the last page; each repetition ends its session as a request does;
@@ -242,7 +244,7 @@ def refreeze(contest, round_) -> tuple[float, int]:
     from quiz.rankings import services as rankings
 
     if round_.frozen_at is not None:
-        rankings.reopen(round_)
+        rankings.reopen(round_, contest, now=utcnow())
         db.session.commit()
     started = time.perf_counter()
     ranked = rankings.freeze(round_, contest, now=utcnow())
@@ -299,6 +301,7 @@ def main() -> None:
     args.now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0).isoformat()
 
     from quiz.contests.models import Contest, Round
+    from quiz.db import utcnow
     from quiz.rankings import services as rankings
     from quiz.reports.figures import participation
 
@@ -329,6 +332,10 @@ def main() -> None:
         if not round_.frozen_at or not sum(n for _, _, n in divisions):
             sys.exit("round 1 is not frozen: run gen_scale_data.py without --no-freeze, or this without it")
         print("ranked: " + ", ".join(f"division {code} {n:,}" for _, code, n in divisions))
+        settle = timed(lambda: rankings.settle_prizes(contest, now=utcnow(), cause="bench"), 5)
+        figures["settle_ms"] = statistics.median(settle)
+        print(f"settle the contest's prizes and collective standings again (nothing changes): "
+              f"median {figures['settle_ms']:.0f} ms of 5")
         members = db.session.execute(sa.text("SELECT user_id FROM results WHERE round_id = :r ORDER BY random() "
                                              "LIMIT 2000"), {"r": round_id}).scalars().all()
         db.session.close()

@@ -132,7 +132,7 @@ def _lock_contest(contest: Contest) -> Contest:
                               .execution_options(populate_existing=True)).one()
 
 
-def _settle(contest: Contest, *, now: datetime, cause: str) -> None:
+def settle_prizes(contest: Contest, *, now: datetime, cause: str) -> None:
     """Settle the individual prizes of every frozen round, then count them again in the frozen
     collective standings (their figures do not move)."""
     prizes.settle(contest, now=now, cause=cause)
@@ -161,7 +161,7 @@ def freeze(round_: Round, contest: Contest, *, now: datetime) -> int:
     round_.frozen_at = now
     db.session.flush()
     collective.freeze(contest, round_)
-    _settle(contest, now=now, cause=f"Chốt kết quả {round_.name}")
+    settle_prizes(contest, now=now, cause=f"Chốt kết quả {round_.name}")
     statistics.compute(round_)
     db.session.flush()
     return db.session.scalar(select(func.count()).select_from(Result).where(Result.round_id == round_.id))
@@ -181,7 +181,7 @@ def reopen(round_: Round, contest: Contest, *, now: datetime) -> None:
         db.session.execute(delete(table).where(table.round_id == round_.id))
     round_.frozen_at = round_.prediction_truth = round_.all_correct = None
     db.session.flush()
-    _settle(contest, now=now, cause=f"Huỷ kết quả {round_.name} để tính lại")
+    settle_prizes(contest, now=now, cause=f"Huỷ kết quả {round_.name} để tính lại")
 
 
 def publish(round_: Round, *, now: datetime) -> None:
