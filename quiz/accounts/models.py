@@ -73,7 +73,9 @@ class User(UserMixin, db.Model):
         comment="Đơn vị được quản lý (vai trò quản lý đơn vị): cả cây con của nó")
     password_hash: Mapped[str] = mapped_column(String(255), comment="Mật khẩu đã băm (scrypt)")
     session_version: Mapped[int] = mapped_column(default=1, comment="Tăng khi đổi mật khẩu: đăng xuất mọi phiên cũ")
-    active: Mapped[bool] = mapped_column(default=True, comment="Tài khoản còn hoạt động")
+    active: Mapped[bool] = mapped_column(default=True, comment="Tài khoản còn hoạt động (False: bị khoá)")
+    must_change_password: Mapped[bool] = mapped_column(default=False,
+                                                       comment="Mật khẩu tạm (đặt lại): phải đổi khi đăng nhập")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, comment="Thời điểm đăng ký (UTC)")
 
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])

@@ -73,6 +73,11 @@ class Contest(db.Model):
     collective_ties: Mapped[str] = mapped_column(String(12), default="share",
                                                  comment="Đơn vị bằng điểm: share (đồng hạng, cùng giải), "
                                                          "participants (đông người dự thi hơn xếp trên)")
+    announcement: Mapped[str] = mapped_column(Text, default="", comment="Thông báo cho thí sinh (trang cuộc thi, thể lệ)")
+    certificate_place: Mapped[str] = mapped_column(String(100), default="",
+                                                   comment="Giấy chứng nhận: địa danh (…, ngày … tháng … năm …)")
+    certificate_signer_title: Mapped[str] = mapped_column(String(200), default="", comment="Giấy chứng nhận: chức danh người ký")
+    certificate_signer_name: Mapped[str] = mapped_column(String(200), default="", comment="Giấy chứng nhận: họ tên người ký")
     results_frozen_at: Mapped[datetime | None] = mapped_column(comment="Kết quả toàn cuộc thi đã chốt (UTC)")
     results_published_at: Mapped[datetime | None] = mapped_column(comment="Kết quả toàn cuộc thi đã công bố (UTC)")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -136,6 +141,9 @@ class Round(db.Model):
     closes_at: Mapped[datetime] = mapped_column(comment="Đóng (UTC)")
     frozen_at: Mapped[datetime | None] = mapped_column(comment="Kết quả đã tính và chốt (UTC)")
     published_at: Mapped[datetime | None] = mapped_column(comment="Kết quả đã công bố (UTC)")
+    paused_at: Mapped[datetime | None] = mapped_column(comment="Tạm dừng từ (UTC): không lượt mới nào bắt đầu")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(comment="Lần rút lại công bố gần nhất (UTC)")
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text, comment="Lý do rút lại công bố")
     prediction_truth: Mapped[int | None] = mapped_column(comment="Giá trị đúng của câu hỏi dự đoán, tính khi đóng")
     all_correct: Mapped[int | None] = mapped_column(comment="Số người có ít nhất một lượt đúng tất cả các câu, "
                                                              "tính khi chốt")
