@@ -132,16 +132,44 @@ def users_create(name, phone, cccd, unit_code, role, managed_code, password):
 @with_appcontext
 @unit_of_work
 def users_set_role(phone, role, managed_code):
-    """Đặt vai trò cho tài khoản có số điện thoại PHONE."""
+    """Đặt vai trò cho tài khoản có số điện thoại PHONE (ghi vào nhật ký)."""
+    from quiz.accounts import management
+    from quiz.db import utcnow
+    from quiz.units.services import by_code
+
+    user = _user_by_phone(phone)
+    management.change_role(None, user, role, _unit(by_code, managed_code) if managed_code else None, now=utcnow())
+    click.echo(f"{user.full_name}: {user.role_label}.")
+
+
+@users_group.command("reset-password")
+@click.argument("phone")
+@with_appcontext
+def users_reset_password(phone):
+    """Đặt lại mật khẩu của tài khoản có số điện thoại PHONE: in mật khẩu tạm thời một lần;
+    người dùng phải đổi mật khẩu khi đăng nhập. Các phiên đăng nhập cũ bị đăng xuất."""
+    from quiz.accounts import management
+    from quiz.db import utcnow
+
+    @unit_of_work
+    def reset():
+        user = _user_by_phone(phone)
+        return user.full_name, user.phone, management.reset_password(None, user, now=utcnow())
+
+    name, number, password = reset()  # printed once it is committed, so it is the one that works
+    click.echo(f"Đã đặt lại mật khẩu của {name} ({number}).")
+    click.echo(f"Mật khẩu tạm thời (chỉ hiện một lần): {password}")
+    click.echo("Khi đăng nhập bằng mật khẩu này, người dùng phải đặt mật khẩu mới.")
+
+
+def _user_by_phone(phone):
     from quiz.accounts import services
     from quiz.accounts.identity import normalise_phone
-    from quiz.units.services import by_code
 
     user = services.find_by_identity(phone=normalise_phone(phone))
     if user is None:
         raise DomainError("Không tìm thấy tài khoản có số điện thoại này.")
-    services.set_role(user, role, _unit(by_code, managed_code) if managed_code else None)
-    click.echo(f"{user.full_name}: {user.role_label}.")
+    return user
 
 
 def _unit(by_code, code):

@@ -1,4 +1,10 @@
-"""Account rules: registration, login, passwords, roles. No HTTP here; the caller commits."""
+"""Account rules: registration, login, passwords, roles. No HTTP here; the caller commits.
+
+A person's details (name, birth date, phone, CCCD, unit ...) are checked by one function,
+``check_details``, for a registration and for a correction by an administrator or unit
+manager alike; it reports every problem at once (``Invalid``). What someone else does to an
+account (reset, edit, lock, role) is in ``quiz.accounts.management``.
+"""
 from __future__ import annotations
 
 import re
@@ -12,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from quiz.accounts.identity import lookup_keys, normalise_cccd, normalise_phone
 from quiz.accounts.models import CATEGORIES, GENDERS, Role, User
-from quiz.db import vietnamese_name_key
+from quiz.accounts.search import search_users  # noqa: F401  (the accounts pages' search)
 from quiz.errors import Conflict, DomainError, NotFound
 from quiz.extensions import db
 from quiz.text import clean
@@ -24,9 +30,20 @@ _NAME = re.compile(r"[^\W\d_]+(?:[ '’.\-][^\W\d_]+)*\.?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
+class Invalid(DomainError):
+    """Several fields refused at once. ``fields`` maps each field to its message; the
+    message is all of them (for the command line). A refusal made only of identity numbers
+    already in use answers 409, any other 400."""
+
+    def __init__(self, problems: dict[str, DomainError]):
+        self.fields = {name: error.message for name, error in problems.items()}
+        super().__init__(" ".join(self.fields.values()), field=next(iter(problems)))
+        self.status = 409 if all(isinstance(e, Conflict) for e in problems.values()) else 400
+
+
 @dataclass
-class Registration:
-    """What a person fills in to register (already parsed, not yet checked)."""
+class Details:
+    """A person's details as a form sends them (already parsed, not yet checked)."""
 
     full_name: str
     birth_date: date | None
@@ -36,7 +53,13 @@ class Registration:
     email: str | None
     unit: Unit | None
     category: str
-    password: str
+
+
+@dataclass
+class Registration(Details):
+    """What a person fills in to register: their details and a password."""
+
+    password: str = ""
 
 
 def hash_password(password: str) -> str:
@@ -62,6 +85,13 @@ def check_full_name(raw: str) -> str:
     return name
 
 
+def check_email(raw: str | None) -> str | None:
+    email = clean(raw).lower() or None
+    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+        raise DomainError("Địa chỉ thư điện tử không hợp lệ.", field="email")
+    return email
+
+
 def find_by_identity(phone: str | None = None, cccd: str | None = None) -> User | None:
     conditions = []
     if phone:
@@ -73,45 +103,85 @@ def find_by_identity(phone: str | None = None, cccd: str | None = None) -> User 
     return db.session.scalars(select(User).where(or_(*conditions)).limit(1)).first()
 
 
+def check_details(details: Details, *, now: datetime, account: User | None = None,
+                  password: str | None = None) -> dict:
+    """The values to store for ``details`` (and ``password``, when given), every field checked:
+    Invalid names each field at fault. A phone or CCCD held by an account other than
+    ``account`` (the one being corrected; None for a registration) is refused."""
+    problems: dict[str, DomainError] = {}
+
+    def checked(field: str, check):
+        try:
+            return check()
+        except DomainError as error:
+            problems.setdefault(error.field or field, error)
+            return None
+
+    def refuse(field: str, message: str) -> None:
+        problems.setdefault(field, DomainError(message, field=field))
+
+    values = {
+        "full_name": checked("full_name", lambda: check_full_name(details.full_name)),
+        "phone": checked("phone", lambda: normalise_phone(details.phone)),
+        "cccd": checked("cccd", lambda: normalise_cccd(details.cccd)),
+        "email": checked("email", lambda: check_email(details.email)),
+        "unit": details.unit, "gender": details.gender, "category": details.category,
+        "birth_date": details.birth_date,
+    }
+    if details.unit is None:
+        refuse("unit", "Vui lòng chọn đơn vị của bạn trong danh sách." if account is None
+               else "Vui lòng chọn đơn vị trong danh sách.")
+    if details.gender not in GENDERS:
+        refuse("gender", "Vui lòng chọn giới tính.")
+    if details.category not in CATEGORIES:
+        refuse("category", "Vui lòng chọn đối tượng.")
+    if details.birth_date is not None and not (date(1900, 1, 1) <= details.birth_date <= now.date()):
+        refuse("birth_date", "Ngày sinh không hợp lệ.")
+    if password is not None:
+        checked("password", lambda: check_new_password(password))
+    for field, error in _taken(values["phone"], values["cccd"], account).items():
+        problems.setdefault(field, error)
+    if problems:
+        raise Invalid(problems)
+    return values
+
+
+def _taken(phone: str | None, cccd: str | None, account: User | None) -> dict[str, Conflict]:
+    """The identity numbers another account already holds."""
+    conditions = [column == value for column, value in ((User.phone, phone), (User.cccd, cccd)) if value]
+    if not conditions:
+        return {}
+    stmt = select(User.phone, User.cccd).where(or_(*conditions)).limit(2)
+    if account is not None:
+        stmt = stmt.where(User.id != account.id)
+    taken = {}
+    for other_phone, other_cccd in db.session.execute(stmt):
+        if phone and other_phone == phone:
+            taken["phone"] = Conflict("Số điện thoại này đã được dùng để đăng ký một tài khoản. "
+                                      "Nếu đó là bạn, hãy đăng nhập." if account is None else
+                                      "Số điện thoại này đã được dùng cho một tài khoản khác.", field="phone")
+        if cccd and other_cccd == cccd:
+            taken["cccd"] = Conflict("Số CCCD này đã được dùng để đăng ký một tài khoản. "
+                                     "Nếu đó là bạn, hãy đăng nhập." if account is None else
+                                     "Số CCCD này đã được dùng cho một tài khoản khác.", field="cccd")
+    return taken
+
+
+def check_registration(form: Registration, *, now: datetime) -> dict:
+    """Every problem of a registration at once (Invalid), or the values to store."""
+    return check_details(form, now=now, password=form.password)
+
+
 def register(form: Registration, *, now: datetime, role: str = Role.MEMBER) -> User:
     """Create a member's account; refuse a phone or CCCD that already has one."""
-    name = check_full_name(form.full_name)
-    phone = normalise_phone(form.phone)
-    cccd = normalise_cccd(form.cccd)
-    email = clean(form.email).lower() or None
-    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
-        raise DomainError("Địa chỉ thư điện tử không hợp lệ.", field="email")
-    if form.unit is None:
-        raise DomainError("Vui lòng chọn đơn vị của bạn trong danh sách.", field="unit")
-    if form.gender not in GENDERS:
-        raise DomainError("Vui lòng chọn giới tính.", field="gender")
-    if form.category not in CATEGORIES:
-        raise DomainError("Vui lòng chọn đối tượng.", field="category")
-    if form.birth_date is not None and not (date(1900, 1, 1) <= form.birth_date <= now.date()):
-        raise DomainError("Ngày sinh không hợp lệ.", field="birth_date")
-    check_new_password(form.password)
-    _refuse_taken(phone, cccd)
-
-    user = User(full_name=name, birth_date=form.birth_date, gender=form.gender, phone=phone, cccd=cccd,
-                email=email, unit=form.unit, category=form.category, role=role,
-                password_hash=hash_password(form.password), created_at=now)
+    values = check_registration(form, now=now)
+    user = User(**values, role=role, password_hash=hash_password(form.password), created_at=now)
     try:
         with db.session.begin_nested():
             db.session.add(user)
     except IntegrityError:  # a simultaneous registration won the race: the constraint decides
         raise Conflict("Số điện thoại hoặc số CCCD này đã được dùng để đăng ký một tài khoản khác.")
     return user
-
-
-def _refuse_taken(phone: str, cccd: str | None) -> None:
-    taken = find_by_identity(phone, cccd)
-    if taken is None:
-        return
-    if taken.phone == phone:
-        raise Conflict("Số điện thoại này đã được dùng để đăng ký một tài khoản. "
-                       "Nếu đó là bạn, hãy đăng nhập.", field="phone")
-    raise Conflict("Số CCCD này đã được dùng để đăng ký một tài khoản. "
-                   "Nếu đó là bạn, hãy đăng nhập.", field="cccd")
 
 
 _DUMMY_HASH = None
@@ -137,15 +207,11 @@ def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current or ""):
         raise DomainError("Mật khẩu hiện tại không đúng.", field="current")
     check_new_password(new)
+    if check_password_hash(user.password_hash, new) and user.must_change_password:
+        raise DomainError("Mật khẩu mới phải khác mật khẩu tạm thời.", field="password")
     user.password_hash = hash_password(new)
     user.session_version += 1
-
-
-def set_password(user: User, new: str) -> None:
-    """An administrator's reset: no current password asked."""
-    check_new_password(new)
-    user.password_hash = hash_password(new)
-    user.session_version += 1
+    user.must_change_password = False
 
 
 def set_role(user: User, role: str, managed_unit: Unit | None = None) -> None:
@@ -171,21 +237,6 @@ def get_user(user_id: int) -> User:
     if user is None:
         raise NotFound("Không tìm thấy tài khoản.")
     return user
-
-
-def search_users(query: str, limit: int = 50) -> list[User]:
-    """Accounts whose name, phone or CCCD matches, by name (Vietnamese order, given name first)."""
-    q = clean(query)
-    stmt = select(User).order_by(vietnamese_name_key(User.full_name), User.id).limit(limit)
-    if q:
-        phone, cccd = lookup_keys(q)
-        conditions = [User.full_name.icontains(q, autoescape=True)]
-        if phone:
-            conditions.append(User.phone == phone)
-        if cccd:
-            conditions.append(User.cccd == cccd)
-        stmt = stmt.where(or_(*conditions))
-    return list(db.session.scalars(stmt))
 
 
 def load_session_user(session_id: str) -> User | None:

@@ -1,0 +1,132 @@
+"""Finding accounts: by part of a name, accents and case ignored ("binh" finds "Bình"), or by
+the first digits of a phone or CCCD number ("0987" finds every phone starting so); listed in
+Vietnamese name order (given name first), paged by the database.
+
+A name is compared through ``folded`` — ``quiz.text.fold`` done by the database on the
+stored name: PostgreSQL decomposes it (``normalize(…, NFD)``), drops the combining marks and
+maps đ to d (the ``unaccent`` extension is not assumed: it is not installed by default);
+SQLite calls ``quiz.text.fold`` itself, registered on the connection. A part of a name can
+match anywhere (``LIKE '%…%'``), so it cannot use an index: a search reads every account in
+scope (a unit manager's: those of their subtree, one range of the unit path index). At the
+scale of DESIGN.md §6 that is about a second on PostgreSQL for the whole country; the next
+step, if needed, is a stored folded name with a trigram index (a schema change).
+
+Digits are compared as a range on the unique indexes of ``phone`` and ``cccd``
+(``phone >= '0987' AND phone < '0988'``), which every collation orders like this.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import ColumnElement, String, and_, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.functions import FunctionElement
+
+from quiz.accounts.models import User
+from quiz.db import vietnamese_name_key
+from quiz.extensions import db
+from quiz.text import clean, fold
+from quiz.units.models import Unit
+from quiz.units.services import in_subtree
+
+MAX_WORDS = 6
+_SEPARATORS = re.compile(r"[\s.\-()/]")
+
+
+class folded(FunctionElement):  # noqa: N801 - an SQL function, named like one
+    """A text column as ``quiz.text.fold`` gives it: no marks, no case, đ as d."""
+
+    type = String()
+    name = "folded"
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_sqlite(element, compiler, **kw):
+    (column,) = list(element.clauses)
+    return f"vn_fold({compiler.process(column, **kw)})"
+
+
+_MARKS = "[\u0300-\u036f]"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element, compiler, **kw):
+    (column,) = list(element.clauses)
+    text = compiler.process(column, **kw)
+    return f"lower(translate(regexp_replace(normalize({text}, NFD), '{_MARKS}', '', 'g'), 'đĐ', 'dD'))"
+
+
+def _fold_or_null(value):
+    return None if value is None else fold(value)
+
+
+def _prepare(session) -> None:
+    """SQLite: give this connection ``vn_fold`` (once per connection)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    pooled = connection.connection
+    if not pooled.info.get("vn_fold"):
+        pooled.driver_connection.create_function("vn_fold", 1, _fold_or_null, deterministic=True)
+        pooled.info["vn_fold"] = True
+
+
+def digit_prefixes(query: str) -> list[str]:
+    """What a query made of digits could be the start of: itself, and for ``+84 98…``,
+    ``0084 98…`` or ``84 98…`` also the phone ``098…``. Empty when it is not digits."""
+    compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", query))
+    international = compact.startswith("+")
+    compact = compact.removeprefix("+")
+    if not compact or not (compact.isascii() and compact.isdigit()):
+        return []
+    found = [] if international else [compact]
+    for prefix in ("0084", "84"):
+        if compact.startswith(prefix) and len(compact) > len(prefix):
+            found.append("0" + compact[len(prefix):].removeprefix("0"))
+            break
+    return found or [compact]
+
+
+def _next_prefix(digits: str) -> str | None:
+    """The first string of digits past every string starting with ``digits`` (``0989`` →
+    ``099``), or None when there is none (``999``)."""
+    stripped = digits.rstrip("9")
+    if not stripped:
+        return None
+    return stripped[:-1] + str(int(stripped[-1]) + 1)
+
+
+def starts_with(column, digits: str) -> ColumnElement[bool]:
+    """``column`` starts with ``digits``, as a range an index can read."""
+    upper = _next_prefix(digits)
+    return column >= digits if upper is None else and_(column >= digits, column < upper)
+
+
+def matching(query: str) -> ColumnElement[bool] | None:
+    """The condition an account meets to match ``query`` (None: no condition)."""
+    q = clean(query)
+    if not q:
+        return None
+    prefixes = digit_prefixes(q)
+    if prefixes:
+        return or_(*[starts_with(column, prefix) for prefix in prefixes for column in (User.phone, User.cccd)])
+    words = fold(q).split()[:MAX_WORDS]
+    return and_(*[folded(User.full_name).contains(word, autoescape=True) for word in words])
+
+
+def search_users(query: str, limit: int = 50, *, within: Unit | None = None, offset: int = 0) -> list[User]:
+    """Accounts matching ``query`` (all when it is empty) — of ``within``'s subtree when
+    given — by name in Vietnamese order (given name first), then id: ``limit`` of them from
+    ``offset``."""
+    stmt = (select(User).options(selectinload(User.unit), selectinload(User.managed_unit))
+            .order_by(vietnamese_name_key(User.full_name), User.id).offset(offset).limit(limit))
+    condition = matching(query)
+    if condition is not None:
+        _prepare(db.session)
+        stmt = stmt.where(condition)
+    if within is not None:
+        stmt = stmt.join(Unit, User.unit_id == Unit.id).where(in_subtree(within))
+    return list(db.session.scalars(stmt))
