@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from quiz.banks import formats, validation
@@ -237,17 +238,76 @@ def is_used(question: Question) -> bool:
                              .where(AttemptQuestion.question_id == question.id).limit(1)) is not None
 
 
-def update_question(question: Question, edited: ParsedQuestion, *, now: datetime) -> None:
-    """Change a question. Once used in an attempt its wording, options and key are fixed
-    (retire it and add a new one instead); its level, tags, source and note may change."""
-    bank_keys = db.session.scalars(select(Question.dedup_key).where(
-        Question.bank_id == question.bank_id, Question.id != question.id))
+class QuestionRefused(DomainError):
+    """One question (typed in the form) breaks the file import's rules: ``problems`` lists
+    every one, in the import's words."""
+
+    def __init__(self, problems: list[str], field: str | None = None):
+        super().__init__(" ".join(problems), field=field)
+        self.problems = problems
+
+
+class DuplicateQuestion(QuestionRefused, Conflict):
+    """The bank already has this question (the same text once normalised)."""
+
+    status = Conflict.status
+
+
+@dataclass
+class CheckedQuestion:
+    checked: validation.Checked
+    warnings: list[str]
+
+
+def check_question(bank: QuestionBank, edited: ParsedQuestion, *, question: Question | None = None) -> CheckedQuestion:
+    """Check one question as a file import checks each row (``quiz.banks.validation.check``:
+    the same rules and messages), and against the other questions of the bank (all but
+    ``question``, the one being edited): the same text once normalised is an error, the same
+    but for accents a warning, as in an import. Raises ``QuestionRefused`` with every error."""
     report = validation.check(formats.Parsed(questions=[edited]), None)
-    if report.errors:
-        raise DomainError(report.errors[0].message)
+    errors = [problem.message for problem in report.errors]
+    warnings = [problem.message for problem in report.warnings]
+    if errors:
+        raise QuestionRefused(errors)
     checked = report.questions[0]
-    if checked.dedup_key in set(bank_keys):
-        raise Conflict("Ngân hàng đã có một câu hỏi khác với nội dung này.")
+    others = select(Question.text).where(Question.bank_id == bank.id)
+    if question is not None:
+        others = others.where(Question.id != question.id)
+    same = db.session.scalars(others.where(Question.dedup_key == checked.dedup_key).limit(1)).first()
+    if same is not None:
+        raise DuplicateQuestion([f"Câu hỏi đã có trong ngân hàng: “{same[:80]}”."], field="text")
+    loose = validation.loose_key(edited.text)
+    near = next((text for text in db.session.scalars(others) if validation.loose_key(text) == loose), None)
+    if near is not None:
+        warnings.insert(0, f"Gần trùng với câu đã có trong ngân hàng: “{near[:80]}” (chỉ khác dấu).")
+    return CheckedQuestion(checked, warnings)
+
+
+def add_question(bank: QuestionBank, edited: ParsedQuestion, *, now: datetime) -> tuple[Question, list[str]]:
+    """Add one question to the bank, checked as an import checks it (``check_question``).
+    Returns the question and the warnings (near duplicate, no source) to show."""
+    found = check_question(bank, edited)
+    checked = found.checked
+    question = Question(bank_id=bank.id, text=edited.text, dedup_key=checked.dedup_key, search_key=fold(edited.text),
+                        difficulty=checked.difficulty, tags="; ".join(edited.tags), source=edited.source,
+                        explanation=edited.explanation, created_at=now,
+                        options=[QuestionOption(position=i, text=text, is_correct=i == edited.correct)
+                                 for i, text in enumerate(edited.options)])
+    try:
+        with db.session.begin_nested():
+            db.session.add(question)
+            db.session.flush()
+    except IntegrityError:  # the same question, added at the same moment by someone else
+        raise DuplicateQuestion([f"Câu hỏi đã có trong ngân hàng: “{edited.text[:80]}”."], field="text") from None
+    return question, found.warnings
+
+
+def update_question(question: Question, edited: ParsedQuestion, *, now: datetime) -> list[str]:
+    """Change a question, checked as an import checks it (``check_question``). Once used in an
+    attempt its wording, options and key are fixed (retire it and add a new one instead); its
+    level, tags, source and note may change. Returns the warnings to show."""
+    found = check_question(question.bank, edited, question=question)
+    checked = found.checked
     wording_changed = (checked.dedup_key != question.dedup_key or question.text != edited.text
                        or [o.text for o in question.options] != edited.options
                        or next(o.position for o in question.options if o.is_correct) != edited.correct)
@@ -265,6 +325,7 @@ def update_question(question: Question, edited: ParsedQuestion, *, now: datetime
     question.source = edited.source
     question.explanation = edited.explanation
     question.updated_at = now
+    return found.warnings
 
 
 def retire(question: Question, *, now: datetime) -> None:

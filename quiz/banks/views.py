@@ -1,4 +1,5 @@
-"""The organiser's question bank pages: banks, topics, import with preview, browse, edit."""
+"""The organiser's question bank pages: banks, topics, import with preview, browse, add or edit
+one question."""
 from __future__ import annotations
 
 import io
@@ -266,33 +267,52 @@ def browse(bank_id: int):
                            difficulties=DIFFICULTIES, first=(page - 1) * services.PAGE_SIZE)
 
 
-@bp.route(f"/ngan-hang/<{ID}:bank_id>/cau-hoi/<{ID}:question_id>", methods=["GET", "POST"])
-@roles_required(*ORGANISERS)
-def edit_question(bank_id: int, question_id: int):
-    bank = services.get_bank(bank_id)
-    question = services.get_question(question_id, bank)
+def _question_page(bank, question, save):
+    """The one-question form (add or edit): checked as a file import checks a row
+    (``services.check_question``); every refusal is listed on the form, what was typed kept."""
     form = QuestionForm()
-    if request.method == "GET":
+    if request.method == "GET" and question is not None:
         form.fill(question)
-    status, refusal = 200, None
+    status, refusal = 200, []
     if form.validate_on_submit():
         edited = services.edited_from_form(
             form.text.data, [f.data or "" for f in form.option_fields], form.answer.data, form.difficulty.data,
             form.tags.data or "", form.source.data or "", form.explanation.data or "")
         try:
-            services.update_question(question, edited, now=utcnow())
+            saved, warnings = save(edited)
+        except services.QuestionRefused as error:
+            db.session.rollback()
+            refusal, status = error.problems, error.status
         except DomainError as error:
             db.session.rollback()
-            refusal, status = error.message, error.status
+            refusal, status = [error.message], error.status
         else:
+            retired = saved.retired_at is not None
             db.session.commit()
-            flash("Đã lưu câu hỏi.", "success")
-            return redirect(url_for("banks.browse", bank_id=bank.id,
-                                    **_list_args(None, "1" if question.retired_at else None, None)))
+            flash("Đã lưu câu hỏi." if question is not None else "Đã thêm câu hỏi vào ngân hàng.", "success")
+            if warnings:
+                flash("Lưu ý: " + " ".join(warnings), "warning")
+            return redirect(url_for("banks.browse", bank_id=bank.id, **_list_args(None, "1" if retired else None, None)))
     elif request.method == "POST":
         status = 422
-    return render_template("banks/question_edit.html", bank=bank, question=question, form=form,
-                           refusal=refusal), status
+    return render_template("banks/question_edit.html", bank=bank, question=question, form=form, refusal=refusal,
+                           used=question is not None and services.is_used(question)), status
+
+
+@bp.route(f"/ngan-hang/<{ID}:bank_id>/cau-hoi/moi", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def new_question(bank_id: int):
+    bank = services.get_bank(bank_id)
+    return _question_page(bank, None, lambda edited: services.add_question(bank, edited, now=utcnow()))
+
+
+@bp.route(f"/ngan-hang/<{ID}:bank_id>/cau-hoi/<{ID}:question_id>", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def edit_question(bank_id: int, question_id: int):
+    bank = services.get_bank(bank_id)
+    question = services.get_question(question_id, bank)
+    return _question_page(bank, question,
+                          lambda edited: (question, services.update_question(question, edited, now=utcnow())))
 
 
 def _question_action(bank_id: int, question_id: int, change, done: str):

@@ -103,6 +103,7 @@ def routes(bank_id: int, question_id: int, topic_id: int) -> list[tuple[str, str
             ("GET", f"{b}/nhap"), ("POST", f"{b}/nhap"), ("POST", f"{b}/nhap/xac-nhan"),
             ("GET", "/quan-tri/ngan-hang/tep-mau.xlsx"), ("GET", f"{b}/xuat.xlsx"), ("GET", b),
             ("GET", f"{b}/cau-hoi/{question_id}"), ("POST", f"{b}/cau-hoi/{question_id}"),
+            ("GET", f"{b}/cau-hoi/moi"), ("POST", f"{b}/cau-hoi/moi"),
             ("POST", f"{b}/cau-hoi/{question_id}/ngung-dung"), ("POST", f"{b}/cau-hoi/{question_id}/dung-lai")]
 
 
@@ -420,7 +421,7 @@ def test_edit_refusals_are_shown_on_the_form(app, client, bank, organiser):
     assert "1890</textarea>" in text(empty_key)  # what was typed is kept
     same = post_form(client, url, edit_data(text="Chỉ thị 05-CT/TW ban hành năm nào?"))
     assert same.status_code == 409
-    assert "Ngân hàng đã có một câu hỏi khác với nội dung này." in text(same)
+    assert "Câu hỏi đã có trong ngân hàng: “Chỉ thị 05-CT/TW ban hành năm nào?”." in text(same)
     twins = post_form(client, url, edit_data(option_b="1890"))
     assert "Hai phương án A và B giống nhau." in text(twins)
     with app.app_context():
