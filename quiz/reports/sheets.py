@@ -32,7 +32,20 @@ Formula injection (OWASP "CSV injection"): text that starts with ``=``, ``+``, `
 gets a leading ``'``. Every text cell of both writers goes through ``escape_cell``,
 headers and titles included; numbers are never escaped, so a negative int stays a number.
 
-The .csv holds the header and the rows only (no title rows), separated by ",".
+Printing: every worksheet prints on A4 landscape, scaled to fit the page width (as many
+pages down as needed), with the header row repeated at the top of each page and the page
+number in the footer.
+
+The .csv holds the header and the rows only (no title rows), written for Excel as it is set
+up in Vietnam: UTF-8 with a BOM, fields separated by ``;`` and decimal numbers written with
+a comma (``9,5``). Excel opens a .csv with the list separator and decimal symbol of Windows'
+regional settings, which for Vietnamese (vi-VN) are ``;`` and ``,``: a comma-separated file
+lands in one column there, and ``9.5`` is read as a date or as text. A setting was not
+chosen because the person who downloads the file cannot change it, and one wrong file is
+enough to lose an evening; nor a ``sep=;`` first line, which makes Excel ignore the BOM (and
+garble every Vietnamese letter). Integers, dates (dd/mm/yyyy) and times used
+(``05:07.3``, left as text) are written as before. The importers (``quiz.tables``) read
+``,``, ``;`` and tab-separated files alike, so an exported file can be imported again.
 """
 from __future__ import annotations
 
@@ -62,6 +75,10 @@ _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 _DEFAULT_SHEET_NAME = "Trang tính"
 _CSV_CHUNK = 64 * 1024
 _FORMULA_START = re.compile(r"\s*[=+\-@\t\r]")
+#: The .csv separator and decimal symbol of Excel under Vietnamese regional settings.
+DELIMITER, DECIMAL = ";", ","
+A4 = 9                       # xlsxwriter's paper code for A4
+FOOTER = "&CTrang &P/&N"     # centred "Trang 2/5"
 
 
 @dataclass(frozen=True)
@@ -109,6 +126,10 @@ class _Int(_Kind):
 
 class _Float(_Kind):
     types = (int, float)
+
+    def text(self, value: float) -> str:
+        """``9.5`` → ``9,5``: the decimal comma of Vietnamese Excel (see the .csv notes above)."""
+        return str(value).replace(".", DECIMAL)
 
 
 class _Date(_Kind):
@@ -244,7 +265,20 @@ def _start_part(book: xlsxwriter.Workbook, formats: dict[str, Format], sheet: Sh
     for col, column in enumerate(sheet.columns):
         ws.write_string(header_row, col, escape_cell(column.header), formats["header"])
     ws.freeze_panes(header_row + 1, 0)
+    _print_setup(ws, header_row)
     return ws
+
+
+def _print_setup(ws: Worksheet, header_row: int) -> None:
+    """A4 landscape, fit to the page width (any number of pages down), the header row on every
+    page, the page number in the footer."""
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.center_horizontally()
+    ws.set_footer(FOOTER)
 
 
 def _write_cell(ws: Worksheet, formats: dict[str, Format], row: int, col: int, value: object, kind: _Kind) -> None:
@@ -278,14 +312,14 @@ def _widths(columns: list[Column], kinds: list[_Kind], sample: list[Sequence]) -
 
 def write_csv(target: IO[str], sheet: Sheet) -> None:
     """Write the header and the rows to a text file object opened with ``newline=""``."""
-    csv.writer(target).writerows(_csv_records(sheet))
+    csv.writer(target, delimiter=DELIMITER).writerows(_csv_records(sheet))
 
 
 def csv_bytes_iter(sheet: Sheet) -> Iterator[bytes]:
     """The .csv file as UTF-8 chunks, the BOM first, for a streamed download."""
     yield codecs.BOM_UTF8
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=DELIMITER)
     for record in _csv_records(sheet):
         writer.writerow(record)
         if buffer.tell() >= _CSV_CHUNK:

@@ -58,7 +58,7 @@ def test_a_unit_sees_only_its_subtree(app, runner, closed_contest, tmp_path):
     target = tmp_path / "h1.csv"
     done = runner.invoke(args=["export", "--contest", slug_of(app, cid), "--unit", "H1", str(target)])
     assert done.exit_code == 0, done.output
-    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert [r[1] for r in rows[1:]] == ["Nguyễn Văn An", "Lê Văn Cường"]
 
 
@@ -80,7 +80,7 @@ def test_a_running_round_lists_members_by_vietnamese_name(app, runner, make_cont
         _db.session.commit()
     target = tmp_path / "tu.csv"
     assert runner.invoke(args=["export", "--contest", slug_of(app, cid), "--unit", "TU", str(target)]).exit_code == 0
-    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert [r[1] for r in rows[1:]] == ["Nguyễn Thị An", "Phạm Thị Ánh", "Trần Văn Bình", "Đỗ Thị Dung", "Lê Văn Đức"]
     assert all(r[-2] == "" for r in rows[1:])                        # no rank before results are frozen
 

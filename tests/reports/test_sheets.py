@@ -117,9 +117,9 @@ def test_both_writers_escape_text_but_not_numbers():
     assert all(row[1:] == [-5, -0.5] for row in values[:len(FORMULAS)])
     assert values[-1][1:] == ["—", None]
 
-    records = list(csv.reader(io.StringIO(csv_text(sheet), newline="")))
-    assert records[1:] == [["'" + text, "-5", "-0.5"] for text in FORMULAS] + [
-        ["Trần Thị Bình", "-1", "1.5"], ["'-7", "—", ""]]
+    records = list(csv.reader(io.StringIO(csv_text(sheet), newline=""), delimiter=";"))
+    assert records[1:] == [["'" + text, "-5", "-0,5"] for text in FORMULAS] + [
+        ["Trần Thị Bình", "-1", "1,5"], ["'-7", "—", ""]]
 
 
 def test_sheet_splits_when_rows_exceed_max_rows():
@@ -176,11 +176,11 @@ def test_rows_are_streamed_from_a_generator():
 def test_csv_header_rows_and_formats():
     text = csv_text(Sheet("S", COLUMNS, ROWS, TITLES))
     assert not text.startswith(codecs.BOM_UTF8.decode())
-    records = list(csv.reader(io.StringIO(text, newline="")))
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     assert records == [
         [column.header for column in COLUMNS],
-        ["1", "Nguyễn Thị Hoàng Phương Thảo", "9.5", "02/01/1990", "30/11/2026 08:05:09", "05:07.3", ""],
-        ["2", "Lê Ba", "-2.25", "31/12/2001", "30/11/2026 21:00:00", "1:02:03", "x"],
+        ["1", "Nguyễn Thị Hoàng Phương Thảo", "9,5", "02/01/1990", "30/11/2026 08:05:09", "05:07.3", ""],
+        ["2", "Lê Ba", "-2,25", "31/12/2001", "30/11/2026 21:00:00", "1:02:03", "x"],
         ["3", "An", "7", "", "", "1:00:00", ""],
     ]
     assert text.endswith("\r\n")
@@ -245,3 +245,41 @@ def test_name_key_normalises_form_placement_and_case():
     assert name_key("Lê  Thuý ") == name_key("lê thúy")
     names = [unicodedata.normalize("NFD", "Đỗ Thị Ân"), "lê văn ánh", "TRẦN AN"]
     assert names_sorted(names) == ["TRẦN AN", "lê văn ánh", names[0]]
+
+
+# --- Printing and Vietnamese Excel -----------------------------------------------------------
+
+def test_every_sheet_prints_a4_landscape_fit_to_width_with_the_header_repeated():
+    rows = [(i, f"Người {i}") for i in range(20)]     # 8 rows a part under 2 title rows, a blank and the header
+    book = xlsx(Sheet("Kết quả", [Column("STT", "int"), Column("Họ và tên")], rows, ["KẾT QUẢ", "Đơn vị"]),
+                Sheet("Tổng hợp", [Column("STT", "int")], [(1,)]), max_rows=12)
+    assert book.sheetnames == ["Kết quả", "Kết quả (2)", "Kết quả (3)", "Tổng hợp"]
+    for ws, header in zip(book, (4, 4, 4, 1)):
+        setup = ws.page_setup
+        assert setup.orientation == "landscape" and setup.paperSize == 9            # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (setup.fitToWidth or 1) == 1 and setup.fitToHeight == 0               # 1 wide (the default), any tall
+        assert ws.print_title_rows == f"${header}:${header}"                         # the header row on every page
+        assert ws.oddFooter.center.text == "Trang &P/&N"
+
+
+def test_csv_is_for_vietnamese_excel_semicolons_and_decimal_commas():
+    sheet = Sheet("S", [Column("Tên"), Column("Tỷ lệ (%)", "float"), Column("Số", "int"), Column("Ghi chú")],
+                  [("Chi bộ 1, khu phố 2", 97.5, 1200, "a;b"), ("Chi bộ 3", 100, -3, None)])
+    text = csv_text(sheet)
+    lines = text.splitlines()
+    assert lines[0] == "Tên;Tỷ lệ (%);Số;Ghi chú"
+    assert lines[1] == 'Chi bộ 1, khu phố 2;97,5;1200;"a;b"'         # a comma in text needs no quotes; ";" does
+    assert lines[2] == "Chi bộ 3;100;-3;"
+    assert b"".join(csv_bytes_iter(sheet)).startswith(codecs.BOM_UTF8 + "Tên;".encode())
+
+
+def test_an_exported_csv_reads_back_through_the_importers():
+    from quiz.tables import read_table
+
+    sheet = Sheet("S", [Column("Mã đơn vị"), Column("Tên đơn vị"), Column("Điểm", "float")],
+                  [("TU.H01", "Huyện ủy Duy Xuyên, Quảng Nam", 9.25), ("TU.H02", "Thị ủy Điện Bàn", 7.0)])
+    table = read_table("xuat.csv", b"".join(csv_bytes_iter(sheet)))
+    assert table.headers[:2] == ["Mã đơn vị", "Tên đơn vị"]
+    assert [values for _, values in table.rows] == [["TU.H01", "Huyện ủy Duy Xuyên, Quảng Nam", "9,25"],
+                                                   ["TU.H02", "Thị ủy Điện Bàn", "7,0"]]
