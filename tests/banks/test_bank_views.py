@@ -554,3 +554,72 @@ def test_check_report_page(app, client, bank, organiser):
 def test_check_report_page_is_for_organisers(client, bank, login_as):
     login_as("member")
     assert client.get(f"/quan-tri/ngan-hang/{bank}/kiem-tra").status_code == 403
+
+
+# --- One question through the form ----------------------------------------------------------------
+
+def test_the_add_form_is_in_vietnamese_and_linked_from_the_bank(client, bank, organiser):
+    assert f'href="/quan-tri/ngan-hang/{bank}/cau-hoi/moi"' in text(client.get(f"/quan-tri/ngan-hang/{bank}"))
+    form = text(client.get(f"/quan-tri/ngan-hang/{bank}/cau-hoi/moi"))
+    assert "<h1>Thêm câu hỏi</h1>" in form and "Phương án A" in form and "Đáp án đúng" in form
+    assert "kiểm tra như khi nhập từ tệp" in form and 'name="csrf_token"' in form
+
+
+def test_a_question_is_added_through_the_form(app, client, bank, organiser):
+    url = f"/quan-tri/ngan-hang/{bank}/cau-hoi/moi"
+    response = post_form(client, url, edit_data(text="Kết luận 01-KL/TW được ban hành năm nào?", option_a="2021",
+                                                option_b="2016", option_c="", option_d="", answer="A",
+                                                difficulty="trung_binh", tags="Kết luận 01; Văn bản",
+                                                source="Kết luận 01-KL/TW ngày 18/5/2021"))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/quan-tri/ngan-hang/{bank}")
+    listing = text(client.get(response.headers["Location"]))
+    assert "Đã thêm câu hỏi vào ngân hàng." in listing and "Kết luận 01-KL/TW được ban hành năm nào?" in listing
+    with app.app_context():
+        question = db.session.scalars(select(Question).where(Question.text.startswith("Kết luận 01"))).one()
+        assert (question.bank_id, question.difficulty, question.tags) == (bank, "trung_binh", "Kết luận 01; Văn bản")
+        assert [(o.text, o.is_correct) for o in question.options] == [("2021", True), ("2016", False)]
+        assert services.search(services.get_bank(bank), "ket luan 01")[1] == 1
+    assert count_questions(app, bank) == 3
+
+
+def test_the_form_refuses_a_duplicate_as_the_file_import_does(app, client, bank, organiser):
+    url = f"/quan-tri/ngan-hang/{bank}/cau-hoi/moi"
+    typed = "  chủ tịch HỒ CHÍ MINH sinh năm nào ? "                    # the same once normalised
+    refused = post_form(client, url, edit_data(text=typed))
+    assert refused.status_code == 409
+    body = text(refused)
+    assert "Chưa lưu:" in body and "Câu hỏi đã có trong ngân hàng: “Chủ tịch Hồ Chí Minh sinh năm nào?”." in body
+    assert "1890</textarea>" in body                                    # what was typed is kept
+    assert count_questions(app, bank) == 2
+    with app.app_context():                                            # the import says the very same
+        report = services.preview(services.get_bank(bank), "a.csv", make_csv([[typed, "1890", "1891", "", "", "A",
+                                                                                "", "", ""]]))
+        assert [p.message for p in report.errors] == ["Câu hỏi đã có trong ngân hàng: “Chủ tịch Hồ Chí Minh sinh năm nào?”."]
+
+
+def test_the_form_lists_every_problem_and_warns_of_a_near_duplicate(app, client, bank, organiser):
+    url = f"/quan-tri/ngan-hang/{bank}/cau-hoi/moi"
+    broken = post_form(client, url, edit_data(text="Câu có nhiều lỗi?", option_a="Có", option_b="có", option_c="",
+                                              option_d="Bốn", answer="C"))
+    assert broken.status_code == 400
+    body = text(broken)
+    for message in ("Phương án C để trống nhưng có phương án sau nó.", "Hai phương án A và B giống nhau.",
+                    "Đáp án C trỏ tới phương án để trống."):
+        assert f"<li>{message}</li>" in body, message
+    near = post_form(client, url, edit_data(text="Chu tich Ho Chi Minh sinh nam nao", source=""))
+    assert near.status_code == 302
+    listing = text(client.get(near.headers["Location"]))
+    assert "Lưu ý: Gần trùng với câu đã có trong ngân hàng: “Chủ tịch Hồ Chí Minh sinh năm nào?” (chỉ khác dấu)." in listing
+    assert "Chưa ghi nguồn" in listing
+    assert count_questions(app, bank) == 3
+
+
+def test_editing_a_question_is_not_a_duplicate_of_itself(app, client, bank, organiser):
+    question_id = question_ids(app, bank)["Chủ tịch Hồ Chí Minh sinh năm nào?"]
+    url = f"/quan-tri/ngan-hang/{bank}/cau-hoi/{question_id}"
+    assert "<h1>Sửa câu hỏi</h1>" in text(client.get(url))
+    same_text = post_form(client, url, edit_data(difficulty="kho"))
+    assert same_text.status_code == 302
+    assert "Gần trùng" not in text(client.get(same_text.headers["Location"]))
+    with app.app_context():
+        assert db.session.get(Question, question_id).difficulty == "kho"
