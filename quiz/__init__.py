@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     from quiz.accounts.views import bp as accounts_bp
     from quiz.attempts.views import bp as attempts_bp
     from quiz.banks.views import bp as banks_bp
+    from quiz.contests.control_views import bp as control_bp
     from quiz.contests.views import bp as contests_bp
     from quiz.rankings.views import bp as rankings_bp
     from quiz.reports.downloads import bp as downloads_bp
@@ -46,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(units_bp)
     app.register_blueprint(banks_bp)
     app.register_blueprint(contests_bp)
+    app.register_blueprint(control_bp)
     app.register_blueprint(attempts_bp)
     app.register_blueprint(rankings_bp)
     app.register_blueprint(downloads_bp)

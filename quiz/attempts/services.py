@@ -92,9 +92,24 @@ def _lock_member(user: User) -> None:
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
 
 
+def paused_message(round_: Round) -> str:
+    """What a member is told while ``round_`` is paused."""
+    return (f"{round_.name} đang tạm dừng theo quyết định của Ban tổ chức: chưa bắt đầu được lượt thi mới. "
+            "Lượt thi đang làm dở vẫn làm tiếp và nộp bình thường. Vui lòng quay lại sau.")
+
+
+def _hold(round_: Round) -> Round:
+    """The round read again under a key-share lock (the lock the attempt's foreign key takes
+    anyway), so that closing or pausing it (``quiz.contests.control``, ``FOR UPDATE``) either
+    waits for this start to commit or is seen by it."""
+    return db.session.scalars(select(Round).where(Round.id == round_.id)
+                              .with_for_update(read=True, key_share=True)
+                              .execution_options(populate_existing=True)).one()
+
+
 def start(user: User, contest: Contest, *, now: datetime, seed: int | None = None) -> Attempt:
-    """The member's open attempt in the contest (resumed, never re-drawn), or a new one if
-    the round is open and the limits allow it."""
+    """The member's open attempt in the contest (resumed, never re-drawn, even while the round
+    is paused), or a new one if the round is open, not paused, and the limits allow it."""
     _lock_member(user)
     if not eligible(user, contest):
         raise Forbidden("Bạn không thuộc đối tượng dự thi của cuộc thi này.")
@@ -104,8 +119,12 @@ def start(user: User, contest: Contest, *, now: datetime, seed: int | None = Non
             return attempt
         finish(attempt, contest, now=now)
     round_ = current_round(contest, now)
-    if round_ is None:
+    if round_ is not None:
+        round_ = _hold(round_)
+    if round_ is None or not round_.opens_at <= now < round_.closes_at:
         raise DomainError("Hiện không có đợt thi nào đang mở.")
+    if round_.paused_at is not None:
+        raise Conflict(paused_message(round_))
     until = accepting_until(contest, round_, now)
     if until is None:
         reopens = next_start(contest, now)

@@ -1,5 +1,6 @@
 """``quiz results freeze|reopen|publish SLUG NUMBER``: the lifecycle of a round's results;
-``quiz results contest freeze|reopen|publish SLUG``: the whole contest's (collective prizes)."""
+``quiz results contest freeze|reopen|publish SLUG``: the whole contest's (collective prizes).
+Each step is in the audit log with no actor (the server's command line)."""
 from __future__ import annotations
 
 import click
@@ -32,7 +33,7 @@ def _step_command(step_name: str) -> click.Command:
         contest = contest_by_slug(slug)
         round_ = round_by_number(contest, number)
         step = STEPS[step_name]
-        click.echo(step.done.format(name=round_.name, value=step.run(round_, contest, utcnow())))
+        click.echo(step.done.format(name=round_.name, value=step.run(round_, contest, utcnow(), None)))
 
     return click.command(step_name, help=HELP[step_name])(command)
 
@@ -63,7 +64,7 @@ def _contest_command(step_name: str) -> click.Command:
 
         contest = contest_by_slug(slug)
         step = CONTEST_STEPS[step_name]
-        click.echo(step.done.format(name=contest.title, value=step.run(None, contest, utcnow())))
+        click.echo(step.done.format(name=contest.title, value=step.run(None, contest, utcnow(), None)))
 
     return click.command(step_name, help=CONTEST_HELP[step_name])(command)
 

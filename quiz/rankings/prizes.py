@@ -19,7 +19,7 @@ their rank starts, and use up as many slots as they are.
 ``award`` is the rule, pure and over plain lists. ``settle`` applies it to the database: it
 reads the top of every frozen round's ranking, awards in round order whatever order the
 rounds were frozen in, writes the prizes that changed and records each change to a published
-round. It runs inside the transaction that freezes or reopens a round, after the round's row
+round (a ``PrizeChange`` per member, and one "prizes.adjust" entry in the audit log). It runs inside the transaction that freezes or reopens a round, after the round's row
 lock, so two settlements never interleave (the contest row is locked too).
 """
 from __future__ import annotations
@@ -30,6 +30,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, update
 
 from quiz.accounts.models import User
+from quiz.audit import services as audit
 from quiz.contests.models import Contest, Round
 from quiz.extensions import db
 from quiz.rankings.models import PrizeChange, Result
@@ -137,9 +138,10 @@ def _boards(contest: Contest, rounds: list[Round]) -> list[Board]:
     return boards
 
 
-def settle(contest: Contest, *, now: datetime, cause: str) -> int:
+def settle(contest: Contest, *, now: datetime, cause: str, actor_id: int | None = None) -> int:
     """Award the prizes of every frozen round of ``contest`` again, in round order; returns how
-    many results changed. Changes to a published round are recorded with ``cause``."""
+    many results changed. Changes to a published round are recorded with ``cause``, as done
+    by ``actor_id`` (None: the server's command line)."""
     db.session.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
     rounds = db.session.scalars(select(Round).where(Round.contest_id == contest.id, Round.frozen_at.is_not(None))
                                 .order_by(Round.number)).all()
@@ -154,18 +156,24 @@ def settle(contest: Contest, *, now: datetime, cause: str) -> int:
                        [{"rid": rid, "new_prize": prize} for rid, prize in changed.items()])
     published = {r.id: r.name for r in rounds if r.published_at is not None}
     if published:
-        _record(rounds, awarded, changed, current, published, now=now, cause=cause)
+        _record(contest, rounds, awarded, changed, current, published, now=now, cause=cause, actor_id=actor_id)
     return len(changed)
 
 
-def _record(rounds: list[Round], awarded: dict[int, str], changed: dict[int, str | None],
-            current: dict[int, str], published: dict[int, str], *, now: datetime, cause: str) -> None:
-    """One ``PrizeChange`` per member whose prize changed in a published round; a member who
-    lost one is told which prize of which round they keep."""
+#: How many of the changes one audit entry lists (the ``PrizeChange`` rows hold them all).
+AUDIT_LISTED = 100
+
+
+def _record(contest: Contest, rounds: list[Round], awarded: dict[int, str], changed: dict[int, str | None],
+            current: dict[int, str], published: dict[int, str], *, now: datetime, cause: str,
+            actor_id: int | None) -> None:
+    """One ``PrizeChange`` per member whose prize changed in a published round (a member who
+    lost one is told which prize of which round they keep), and one audit entry for them all."""
     names = {r.id: r.name for r in rounds}
     where = dict((rid, (round_id, user_id)) for rid, round_id, user_id in db.session.execute(
         select(Result.id, Result.round_id, Result.user_id).where(Result.id.in_(list(set(changed) | set(awarded))))))
     holding = {where[rid][1]: (where[rid][0], prize) for rid, prize in awarded.items()}
+    listed: list[dict] = []
     for rid, after in changed.items():
         round_id, user_id = where[rid]
         if round_id not in published:
@@ -176,7 +184,15 @@ def _record(rounds: list[Round], awarded: dict[int, str], changed: dict[int, str
             reason = f"{cause}; người này nhận giải {kept} ở {names[kept_round]} (mỗi người một giải)"
         db.session.add(PrizeChange(round_id=round_id, user_id=user_id, before=current.get(rid), after=after,
                                    reason=reason, changed_at=now))
+        listed.append({"round": names[round_id], "user_id": user_id, "before": current.get(rid), "after": after})
     db.session.flush()
+    if listed:
+        touched = sorted({item["round"] for item in listed})
+        round_ids = {where[rid][0] for rid in changed if where[rid][0] in published}
+        audit.record("prizes.adjust", f"Điều chỉnh {len(listed)} giải đã công bố ({', '.join(touched)}): {cause}.",
+                     actor_id=actor_id, now=now, contest_id=contest.id,
+                     round_id=next(iter(round_ids)) if len(round_ids) == 1 else None,
+                     changes={"cause": cause, "count": len(listed), "prizes": listed[:AUDIT_LISTED]})
 
 
 def changes(round_: Round) -> list:

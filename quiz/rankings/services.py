@@ -7,9 +7,14 @@ moment), the units' collective standing (``quiz.rankings.collective``) and the q
 statistics, all in SQL so a round of millions of attempts is a few statements, and settles
 the prizes of every frozen round of the contest again (``quiz.rankings.prizes``: one prize
 per person holds whatever order rounds are frozen in). After that nothing moves the ranking;
-``reopen`` (before publishing) throws it away to compute again. The whole contest's results
-(collective prizes over every round) are frozen once every round is. Services take ``now``,
-know nothing of HTTP and never commit.
+``reopen`` (before publishing) throws it away to compute again. ``withdraw`` takes a published
+round back to frozen, with a reason the published page then shows (members no longer see a
+place or a prize; the organiser may compute again or publish again). The whole contest's
+results (collective prizes over every round) are frozen once every round is.
+
+Every step records one audit entry (``quiz.audit.services.record``) in its own transaction,
+with the actor's id (None: the server's command line). Services take ``now``, know nothing of
+HTTP and never commit.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from sqlalchemy.orm import aliased, selectinload
 from quiz.accounts.models import User
 from quiz.attempts import services as attempts
 from quiz.attempts.models import Attempt
+from quiz.audit import services as audit
 from quiz.banks.models import Question
 from quiz.contests.models import Contest, Round
 from quiz.errors import Conflict, DomainError
@@ -35,6 +41,8 @@ from quiz.units.services import in_subtree
 
 STATES = {"upcoming": "sắp mở", "open": "đang mở", "closed": "đã đóng, chưa tính kết quả",
           "frozen": "đã tính và chốt kết quả", "published": "đã công bố kết quả"}
+#: The longest reason for withdrawing a publication.
+REASON_MAX = 1000
 
 
 def state(round_: Round, now: datetime) -> str:
@@ -132,16 +140,16 @@ def _lock_contest(contest: Contest) -> Contest:
                               .execution_options(populate_existing=True)).one()
 
 
-def settle_prizes(contest: Contest, *, now: datetime, cause: str) -> None:
+def settle_prizes(contest: Contest, *, now: datetime, cause: str, actor_id: int | None = None) -> None:
     """Settle the individual prizes of every frozen round, then count them again in the frozen
     collective standings (their figures do not move)."""
-    prizes.settle(contest, now=now, cause=cause)
+    prizes.settle(contest, now=now, cause=cause, actor_id=actor_id)
     for frozen in db.session.scalars(select(Round).where(Round.contest_id == contest.id,
                                                          Round.frozen_at.is_not(None))):
         collective.rank(contest, frozen)
 
 
-def freeze(round_: Round, contest: Contest, *, now: datetime) -> int:
+def freeze(round_: Round, contest: Contest, *, now: datetime, actor_id: int | None = None) -> int:
     """Compute and freeze the round's results; returns how many members are ranked."""
     contest = _lock_contest(contest)
     round_ = _lock(round_)
@@ -161,13 +169,21 @@ def freeze(round_: Round, contest: Contest, *, now: datetime) -> int:
     round_.frozen_at = now
     db.session.flush()
     collective.freeze(contest, round_)
-    settle_prizes(contest, now=now, cause=f"Chốt kết quả {round_.name}")
+    settle_prizes(contest, now=now, cause=f"Chốt kết quả {round_.name}", actor_id=actor_id)
     statistics.compute(round_)
     db.session.flush()
-    return db.session.scalar(select(func.count()).select_from(Result).where(Result.round_id == round_.id))
+    ranked_members = db.session.scalar(select(func.count()).select_from(Result).where(Result.round_id == round_.id))
+    winners = db.session.scalar(select(func.count()).select_from(Result).where(Result.round_id == round_.id,
+                                                                              Result.prize.is_not(None)))
+    audit.record("round.freeze", f"Tính và chốt kết quả {round_.name}: {ranked_members} thí sinh được xếp hạng, "
+                 f"{winners} người đoạt giải.", actor_id=actor_id, now=now, contest_id=contest.id,
+                 round_id=round_.id, changes={"ranked": ranked_members, "winners": winners,
+                                              "prediction_truth": round_.prediction_truth,
+                                              "all_correct": round_.all_correct})
+    return ranked_members
 
 
-def reopen(round_: Round, contest: Contest, *, now: datetime) -> None:
+def reopen(round_: Round, contest: Contest, *, now: datetime, actor_id: int | None = None) -> None:
     """Throw away frozen, unpublished results so they can be computed again."""
     contest = _lock_contest(contest)
     round_ = _lock(round_)
@@ -179,35 +195,132 @@ def reopen(round_: Round, contest: Contest, *, now: datetime) -> None:
         raise Conflict("Kết quả toàn cuộc thi đã chốt: hãy huỷ kết quả toàn cuộc thi trước khi tính lại một đợt.")
     for table in (Result, QuestionStat, UnitResult):
         db.session.execute(delete(table).where(table.round_id == round_.id))
+    frozen_at = round_.frozen_at
     round_.frozen_at = round_.prediction_truth = round_.all_correct = None
     db.session.flush()
-    settle_prizes(contest, now=now, cause=f"Huỷ kết quả {round_.name} để tính lại")
+    settle_prizes(contest, now=now, cause=f"Huỷ kết quả {round_.name} để tính lại", actor_id=actor_id)
+    audit.record("round.reopen", f"Huỷ kết quả đã chốt của {round_.name} để tính lại.", actor_id=actor_id,
+                 now=now, contest_id=contest.id, round_id=round_.id,
+                 changes={"frozen_at": [frozen_at.isoformat(timespec="seconds"), None]})
 
 
-def publish(round_: Round, *, now: datetime) -> None:
+def publish(round_: Round, *, now: datetime, actor_id: int | None = None) -> bool:
+    """Make the frozen results public; returns False if they already were (nothing logged)."""
     round_ = _lock(round_)
     if round_.frozen_at is None:
         raise DomainError(f"Hãy tính và chốt kết quả {round_.name} trước khi công bố.")
+    if round_.published_at is not None:
+        return False
+    round_.published_at = now
+    db.session.flush()
+    again = f" (công bố lại sau khi rút lại: {round_.withdrawal_reason})" if round_.withdrawn_at else ""
+    audit.record("round.publish", f"Công bố kết quả {round_.name}{again}.", actor_id=actor_id, now=now,
+                 contest_id=round_.contest_id, round_id=round_.id,
+                 changes={"winners": db.session.scalar(select(func.count()).select_from(Result).where(
+                     Result.round_id == round_.id, Result.prize.is_not(None)))})
+    return True
+
+
+def withdraw(round_: Round, reason: str, *, now: datetime, actor_id: int | None = None) -> None:
+    """Take a published round's results back to frozen, for review: its published page then
+    says so with ``reason``; members no longer see a place or a prize. The frozen results
+    stay: the organiser publishes them again or computes them again (``reopen``)."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        raise DomainError("Vui lòng ghi lý do rút lại công bố (thí sinh sẽ đọc lý do này).", field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(f"Lý do dài tối đa {REASON_MAX:,} ký tự.".replace(",", "."), field="reason")
+    round_ = _lock(round_)
     if round_.published_at is None:
-        round_.published_at = now
-        db.session.flush()
+        raise Conflict(f"Kết quả {round_.name} chưa được công bố: không có gì để rút lại.")
+    published_at = round_.published_at
+    round_.published_at = None
+    round_.withdrawn_at = now
+    round_.withdrawal_reason = reason
+    db.session.flush()
+    audit.record("round.withdraw", f"Rút lại công bố kết quả {round_.name}: {reason}", actor_id=actor_id,
+                 now=now, contest_id=round_.contest_id, round_id=round_.id,
+                 changes={"published_at": [published_at.isoformat(timespec="seconds"), None], "reason": reason})
 
 
 @dataclass(frozen=True)
 class Step:
-    """One move of the lifecycle, as the pages and the CLI offer it."""
+    """One move of the lifecycle, as the pages and the CLI offer it: ``run(round, contest, now,
+    actor_id)`` (actor None: the server's command line)."""
 
-    run: Callable[[Round, Contest, datetime], object]
+    run: Callable[[Round, Contest, datetime, int | None], object]
     done: str  # what happened, with {name} (the round) and {value} (what ``run`` returned)
 
 
 STEPS = {
-    "freeze": Step(lambda round_, contest, now: freeze(round_, contest, now=now),
+    "freeze": Step(lambda round_, contest, now, actor_id: freeze(round_, contest, now=now, actor_id=actor_id),
                    "Đã tính và chốt kết quả {name}: {value} thí sinh được xếp hạng."),
-    "reopen": Step(lambda round_, contest, now: reopen(round_, contest, now=now),
+    "reopen": Step(lambda round_, contest, now, actor_id: reopen(round_, contest, now=now, actor_id=actor_id),
                    "Đã huỷ kết quả đã chốt của {name}; có thể tính lại."),
-    "publish": Step(lambda round_, contest, now: publish(round_, now=now), "Đã công bố kết quả {name}."),
+    "publish": Step(lambda round_, contest, now, actor_id: publish(round_, now=now, actor_id=actor_id),
+                    "Đã công bố kết quả {name}."),
 }
+
+
+# What a step will do, for its confirmation page ------------------------------------------------------
+
+@dataclass
+class Freezing:
+    """What freezing the round now would do."""
+
+    finished: int                       # finished attempts
+    open: int                           # attempts still open: finished with their saved answers
+    members: int                        # members with a finished attempt: how many will be ranked
+    prizes: list[tuple[str, int]]       # (prize, how many), highest first, over the divisions
+    ready_at: datetime                  # the close plus the grace: freezing is possible from then
+
+
+def freezing(round_: Round, contest: Contest) -> Freezing:
+    finished, members, still_open = db.session.execute(
+        select(func.count().filter(Attempt.finished_at.is_not(None)),
+               func.count(func.distinct(case((Attempt.finished_at.is_not(None), Attempt.user_id)))),
+               func.count().filter(Attempt.finished_at.is_(None)))
+        .where(Attempt.round_id == round_.id)).one()
+    codes = [d.code for d in contest.divisions] or [None]
+    counts: dict[str, int] = {}
+    for code in codes:
+        for _, name in prizes.slots(contest, round_.number, code):
+            counts[name] = counts.get(name, 0) + 1
+    order = prizes.tier_order(contest)
+    return Freezing(finished, still_open, members, sorted(counts.items(), key=lambda item: order.get(item[0], 0)),
+                    round_.closes_at + timedelta(seconds=contest.grace_s))
+
+
+@dataclass
+class Publication:
+    """What publishing the frozen round makes public."""
+
+    ranked: int
+    winners: list[tuple[str, int]]      # (prize, how many), highest first
+    shows_key: bool                     # the answer key and each question's share of right answers
+    key_questions: int
+    all_correct: int | None
+    prediction_truth: int | None
+    collective: bool                    # the units' collective standing
+
+    @property
+    def winner_count(self) -> int:
+        return sum(count for _, count in self.winners)
+
+
+def publication(round_: Round, contest: Contest) -> Publication:
+    order = prizes.tier_order(contest)
+    won = db.session.execute(select(Result.prize, func.count()).where(
+        Result.round_id == round_.id, Result.prize.is_not(None)).group_by(Result.prize)).all()
+    shows_key = contest.show_answers == "after_close"
+    return Publication(
+        ranked=db.session.scalar(select(func.count()).select_from(Result).where(Result.round_id == round_.id)),
+        winners=sorted(((prize, count) for prize, count in won), key=lambda item: order.get(item[0], len(order))),
+        shows_key=shows_key,
+        key_questions=db.session.scalar(select(func.count()).select_from(QuestionStat).where(
+            QuestionStat.round_id == round_.id)) if shows_key else 0,
+        all_correct=round_.all_correct, prediction_truth=round_.prediction_truth,
+        collective=contest.collective_metric is not None)
 
 
 # The whole contest's results (collective prizes over every round) ------------------------------------
@@ -218,7 +331,7 @@ def contest_state(contest: Contest) -> str:
     return "frozen" if contest.results_frozen_at is not None else "open"
 
 
-def freeze_contest(contest: Contest, *, now: datetime) -> int:
+def freeze_contest(contest: Contest, *, now: datetime, actor_id: int | None = None) -> int:
     """Close the contest's results: every round must be frozen; the units' standings over the
     whole contest are computed and frozen. Returns how many units are ranked."""
     contest = _lock_contest(contest)
@@ -229,35 +342,46 @@ def freeze_contest(contest: Contest, *, now: datetime) -> int:
         raise DomainError(f"Hãy tính và chốt kết quả mọi đợt trước (chưa chốt: {', '.join(waiting)}).")
     contest.results_frozen_at = now
     db.session.flush()
-    return collective.freeze(contest, None)
+    units = collective.freeze(contest, None)
+    audit.record("contest.freeze_results", f"Chốt kết quả toàn cuộc thi: {units} đơn vị được xếp hạng.",
+                 actor_id=actor_id, now=now, contest_id=contest.id, changes={"units_ranked": units})
+    return units
 
 
-def reopen_contest(contest: Contest, *, now: datetime) -> None:
+def reopen_contest(contest: Contest, *, now: datetime, actor_id: int | None = None) -> None:
     contest = _lock_contest(contest)
     if contest.results_published_at is not None:
         raise Conflict("Kết quả toàn cuộc thi đã công bố; không tính lại được.")
     if contest.results_frozen_at is None:
         raise Conflict("Kết quả toàn cuộc thi chưa được chốt.")
     db.session.execute(delete(UnitResult).where(UnitResult.contest_id == contest.id, UnitResult.round_id.is_(None)))
+    frozen_at = contest.results_frozen_at
     contest.results_frozen_at = None
     db.session.flush()
+    audit.record("contest.reopen_results", "Huỷ kết quả toàn cuộc thi để chốt lại.", actor_id=actor_id, now=now,
+                 contest_id=contest.id, changes={"results_frozen_at": [frozen_at.isoformat(timespec="seconds"), None]})
 
 
-def publish_contest(contest: Contest, *, now: datetime) -> None:
+def publish_contest(contest: Contest, *, now: datetime, actor_id: int | None = None) -> bool:
+    """Make the whole contest's frozen results public; False if they already were."""
     contest = _lock_contest(contest)
     if contest.results_frozen_at is None:
         raise DomainError("Hãy chốt kết quả toàn cuộc thi trước khi công bố.")
-    if contest.results_published_at is None:
-        contest.results_published_at = now
-        db.session.flush()
+    if contest.results_published_at is not None:
+        return False
+    contest.results_published_at = now
+    db.session.flush()
+    audit.record("contest.publish_results", "Công bố kết quả toàn cuộc thi.", actor_id=actor_id, now=now,
+                 contest_id=contest.id)
+    return True
 
 
 CONTEST_STEPS = {
-    "freeze": Step(lambda _, contest, now: freeze_contest(contest, now=now),
+    "freeze": Step(lambda _, contest, now, actor_id: freeze_contest(contest, now=now, actor_id=actor_id),
                    "Đã chốt kết quả toàn cuộc thi {name}: {value} đơn vị được xếp hạng."),
-    "reopen": Step(lambda _, contest, now: reopen_contest(contest, now=now),
+    "reopen": Step(lambda _, contest, now, actor_id: reopen_contest(contest, now=now, actor_id=actor_id),
                    "Đã huỷ kết quả toàn cuộc thi {name}; có thể chốt lại."),
-    "publish": Step(lambda _, contest, now: publish_contest(contest, now=now),
+    "publish": Step(lambda _, contest, now, actor_id: publish_contest(contest, now=now, actor_id=actor_id),
                     "Đã công bố kết quả toàn cuộc thi {name}."),
 }
 

@@ -1,11 +1,16 @@
 """Results pages: the organiser's round results (preview, compute and freeze, compute again,
-publish, the standings by division, question statistics), the published page of a round
-(winners by tier, the answer key, how many answered everything right, top units) and the
-certificates. The rules live in ``quiz.rankings.services``; these views parse, call, commit."""
+publish, withdraw, the standings by division, question statistics), the published page of a
+round (winners by tier, the answer key, how many answered everything right, top units; once
+withdrawn, that the results are under review and why) and the certificates. Freezing and
+publishing (a round's or the whole contest's) each go through a confirmation page saying
+what will happen and what becomes public; withdrawing asks for the reason. The rules live in
+``quiz.rankings.services``; these views parse, call, commit."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from quiz.accounts.access import roles_required
 from quiz.contests import services as contests
@@ -18,7 +23,7 @@ from quiz.rankings.criteria import CRITERIA, LAST_TIE
 from quiz.reports import scope
 from quiz.reports.sheets import duration_text
 from quiz.text import text_key
-from quiz.web.forms import page_number
+from quiz.web.forms import Form, page_number, submit
 from quiz.units import services as units
 
 bp = Blueprint("rankings", __name__)
@@ -26,9 +31,16 @@ bp = Blueprint("rankings", __name__)
 ID = f"int(max={MAX_ID})"
 PER_PAGE = 50
 TOP_UNITS = 10
-#: Past this many attempts freezing outlasts a web request (measured: ~80 µs an attempt on
-#: 2 cores, gunicorn stops a request at 60 s): the page then says to run the CLI.
+#: Past this many attempts freezing takes minutes (measured: ~80 µs an attempt on 2 cores,
+#: gunicorn stops a request at 60 s): the confirmation page says so. The page action is
+#: offered regardless (the next issue moves big ones to the background).
 WEB_FREEZE_LIMIT = 300_000
+
+
+class WithdrawForm(Form):
+    reason = TextAreaField("Lý do rút lại công bố", validators=[
+        InputRequired("Vui lòng ghi lý do rút lại công bố (thí sinh sẽ đọc lý do này)."),
+        Length(max=services.REASON_MAX)])
 
 
 def _division(contest):
@@ -63,7 +75,6 @@ def round_results(contest_id: int, round_id: int):
                                      limit=PER_PAGE) if frozen else None,
         ranked=services.ranked_count(round_, division.id if division else None) if frozen else 0,
         preview=services.preview(round_, contest, now) if state == "closed" else None,
-        too_big=state == "closed" and services.finished_attempts(round_) > WEB_FREEZE_LIMIT,
         roots=units.roots(),
         winners=services.winners(round_, contest) if frozen else [],
         key=services.answer_key(round_) if frozen else [])
@@ -71,6 +82,25 @@ def round_results(contest_id: int, round_id: int):
 
 #: The lifecycle's steps by their address.
 STEP_OF = {"chot": "freeze", "tinh-lai": "reopen", "cong-bo": "publish"}
+#: The steps asked for on a confirmation page first (its address is the step's, with GET).
+CONFIRMED = {"chot": "freeze", "cong-bo": "publish"}
+
+
+@bp.get(f"/quan-tri/cuoc-thi/<{ID}:contest_id>/dot/<{ID}:round_id>/ket-qua/<any({', '.join(map(repr, CONFIRMED))}):action>")
+@roles_required(*ORGANISERS)
+def round_confirm(contest_id: int, round_id: int, action: str):
+    """Before freezing or publishing: what it will do and what becomes public."""
+    contest = contests.get_contest(contest_id)
+    round_ = contests.get_round(contest, round_id)
+    step = CONFIRMED[action]
+    return render_template(
+        "rankings/confirm.html", step=step, contest=contest, round=round_, now=utcnow(),
+        state=services.state(round_, utcnow()), states=services.STATES, big_limit=WEB_FREEZE_LIMIT,
+        action_url=url_for("rankings.round_action", contest_id=contest.id, round_id=round_.id, action=action),
+        back_url=url_for("rankings.round_results", contest_id=contest.id, round_id=round_.id),
+        published_url=url_for("rankings.published", slug=contest.slug, number=round_.number, _external=True),
+        freezing=services.freezing(round_, contest) if step == "freeze" else None,
+        publication=services.publication(round_, contest) if step == "publish" and round_.frozen_at else None)
 
 
 @bp.post(f"/quan-tri/cuoc-thi/<{ID}:contest_id>/dot/<{ID}:round_id>/ket-qua/<any({', '.join(map(repr, STEP_OF))}):action>")
@@ -82,11 +112,36 @@ def round_action(contest_id: int, round_id: int, action: str):
     return redirect(url_for("rankings.round_results", contest_id=contest_id, round_id=round_id))
 
 
+@bp.route(f"/quan-tri/cuoc-thi/<{ID}:contest_id>/dot/<{ID}:round_id>/ket-qua/rut-lai", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def withdraw(contest_id: int, round_id: int):
+    """Withdraw a round's publication, with the reason members will read."""
+    contest = contests.get_contest(contest_id)
+    round_ = contests.get_round(contest, round_id)
+    form = WithdrawForm()
+    back = url_for("rankings.round_results", contest_id=contest.id, round_id=round_.id)
+    if form.is_submitted():
+        outcome = submit(form, lambda: services.withdraw(round_, form.reason.data, now=utcnow(),
+                                                         actor_id=current_user.id))
+        if outcome.done:
+            flash(f"Đã rút lại công bố kết quả {round_.name}. Trang kết quả báo đang xem xét lại, kèm lý do.",
+                  "success")
+            return redirect(back)
+        status = outcome.status
+    else:
+        status = 200
+    return render_template(
+        "rankings/confirm.html", step="withdraw", contest=contest, round=round_, form=form, back_url=back,
+        action_url=url_for("rankings.withdraw", contest_id=contest.id, round_id=round_.id),
+        published_url=url_for("rankings.published", slug=contest.slug, number=round_.number, _external=True),
+        publication=services.publication(round_, contest) if round_.frozen_at else None), status
+
+
 def _run(step: services.Step, round_, contest) -> None:
     """One lifecycle step, committed once; a refusal is flashed."""
     name = round_.name if round_ is not None else contest.title
     try:
-        value = step.run(round_, contest, utcnow())
+        value = step.run(round_, contest, utcnow(), current_user.id)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -116,6 +171,13 @@ def _tops(units) -> dict[str, list]:
 
 @bp.get("/ket-qua/<slug>/<int(max=1000):number>")
 def published(slug: str, number: int):
+    """The round's published results; once withdrawn, a notice that they are being reviewed and
+    why (organisers see it above their preview of the frozen results)."""
+    contest = contests.contest_by_slug(slug)
+    round_ = contests.round_by_number(contest, number)
+    organiser = current_user.is_authenticated and current_user.has_role(*ORGANISERS)
+    if round_.published_at is None and round_.withdrawn_at is not None and not organiser:
+        return render_template("rankings/under_review.html", contest=contest, round=round_)
     contest, round_ = _published_round(slug, number)
     return render_template(
         "rankings/published.html", contest=contest, round=round_, ms=ms,
@@ -142,6 +204,21 @@ def published_contest(slug: str):
 
 
 CONTEST_STEP_OF = {"chot": "freeze", "tinh-lai": "reopen", "cong-bo": "publish"}
+
+
+@bp.get(f"/quan-tri/cuoc-thi/<{ID}:contest_id>/ket-qua/<any({', '.join(map(repr, CONFIRMED))}):action>")
+@roles_required(*ORGANISERS)
+def contest_confirm(contest_id: int, action: str):
+    """Before freezing or publishing the whole contest's results."""
+    contest = contests.get_contest(contest_id)
+    step = "contest_" + CONFIRMED[action]
+    return render_template(
+        "rankings/confirm.html", step=step, contest=contest, round=None,
+        waiting=[r.name for r in contest.rounds if r.frozen_at is None],
+        contest_state=services.contest_state(contest),
+        action_url=url_for("rankings.contest_action", contest_id=contest.id, action=action),
+        back_url=url_for("contests.show", contest_id=contest.id) + "#ket-qua",
+        published_url=url_for("rankings.published_contest", slug=contest.slug, _external=True))
 
 
 @bp.post(f"/quan-tri/cuoc-thi/<{ID}:contest_id>/ket-qua/<any({', '.join(map(repr, CONTEST_STEP_OF))}):action>")

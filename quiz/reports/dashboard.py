@@ -21,7 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from quiz.accounts.models import User
 from quiz.attempts.models import Attempt
 from quiz.contests.models import Contest, RosterEntry, Round
-from quiz.db import vietnamese_key, vietnamese_name_key
+from quiz.db import utcnow, vietnamese_key, vietnamese_name_key
 from quiz.extensions import db
 from quiz.reports.figures import UnitFigures, participation
 from quiz.text import text_key
@@ -41,6 +41,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 class Overview:
     unit: UnitFigures               # .own: the unit itself; .total: rolled up over its subtree
     children: list[RankedUnit]
+    running: tuple[int, int] = (0, 0)   # taking an attempt now: (the unit itself, its subtree)
 
 
 @dataclass
@@ -49,11 +50,16 @@ class RankedUnit:
     figures: UnitFigures
 
 
-def overview(contest: Contest, unit: Unit, round_: Round | None = None) -> Overview:
+def overview(contest: Contest, unit: Unit, round_: Round | None = None, now: datetime | None = None) -> Overview:
     """The unit's own and rolled-up figures and its child units ranked: two grouped queries
-    (attempts, roster) and the unit rows of the subtree, whatever its size."""
+    (attempts, roster) and the unit rows of the subtree, whatever its size; and the members
+    taking an attempt at ``now`` (the server's clock by default), read from the index of open
+    attempts (``quiz.contests.live.running_in``)."""
+    from quiz.contests.live import running_in
+
     units = participation(contest, round_, within=unit)
-    return Overview(units[unit.id], rank_children(units, unit.id))
+    return Overview(units[unit.id], rank_children(units, unit.id),
+                    running_in(contest, unit, round_, now or utcnow()))
 
 
 def _rank_key(figures: UnitFigures) -> tuple:

@@ -26,7 +26,10 @@ def results_url(cid: int, rid: int) -> str:
 
 
 def act(client, cid: int, rid: int, action: str):
-    return post_form(client, f"{results_url(cid, rid)}/{action}", {}, token_from=results_url(cid, rid))
+    """A lifecycle step as the organiser takes it: freezing and publishing from their
+    confirmation page (the step's own address), computing again from the results page."""
+    url = f"{results_url(cid, rid)}/{action}"
+    return post_form(client, url, {}, token_from=url if action in ("chot", "cong-bo") else results_url(cid, rid))
 
 
 def test_the_organiser_previews_freezes_and_publishes(app, client, closed_contest, login_as):
@@ -169,14 +172,19 @@ def test_participation_certificates_when_the_contest_gives_them(app, client, clo
     assert "Đạt giải Nhất" in page and "Đạt giải Nhì" in page and page.count("Đã tham gia") == 1
 
 
-def test_a_round_too_big_for_a_web_request_points_to_the_cli(app, client, closed_contest, login_as, monkeypatch):
+def test_a_big_round_is_frozen_from_the_page_and_no_page_names_a_shell_command(app, client, closed_contest, login_as,
+                                                                               monkeypatch):
     from quiz.rankings import views
 
     cid, rid, users = closed_contest
     login_as("organiser")
     monkeypatch.setattr(views, "WEB_FREEZE_LIMIT", 2)
     page = text(client.get(results_url(cid, rid)))
-    assert "quiz results freeze" in page and "Tính và chốt kết quả</button>" not in page
+    assert "quiz results" not in page and "Tính và chốt kết quả…</button>" in page
+    confirm = text(client.get(f"{results_url(cid, rid)}/chot"))
+    assert "quiz results" not in confirm and "Đợt thi lớn (3 lượt): việc tính có thể mất vài phút" in confirm
+    assert act(client, cid, rid, "chot").status_code == 302
+    assert "3 thí sinh được xếp hạng" in text(client.get(results_url(cid, rid)))
 
 
 def test_the_whole_contests_results_from_the_contest_page(app, client, closed_contest, login_as):
@@ -189,6 +197,8 @@ def test_the_whole_contests_results_from_the_contest_page(app, client, closed_co
     page = text(client.get(contest_url))
     assert "Chốt kết quả toàn cuộc thi" in page
     assert "Bằng nhau ở mọi tiêu chí: xếp trên là lượt thi được tạo trước" in page      # the rules say the last tie
+    confirm = text(client.get(f"{contest_url}/ket-qua/chot"))
+    assert "Chốt kết quả toàn cuộc thi?" in confirm and f"/ket-qua/{slug}" in confirm
     done = post_form(client, f"{contest_url}/ket-qua/chot", {}, token_from=contest_url)
     assert done.status_code == 302
     assert "Đã chốt kết quả toàn cuộc thi" in text(client.get(done.headers["Location"]))

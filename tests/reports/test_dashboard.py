@@ -483,3 +483,30 @@ def test_unit_names_are_escaped_in_the_page_and_its_charts(app, client, make_uni
     assert "<script>" not in body
     svg = body[body.index('<svg xmlns="http://www.w3.org/2000/svg" class="chart units"'):]
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in svg[:svg.index("</svg>")]
+
+
+# "Đang làm bài": members taking an attempt now, beside the submitted ones -------------------------
+
+def test_members_taking_an_attempt_now_are_shown_beside_the_submitted_ones(app, client, tree, login_as, make_user,
+                                                                         make_contest):
+    from quiz.db import utcnow
+
+    now = utcnow()
+    cid = make_contest(round=[{"name": "Tuần 1", "opens": (now - timedelta(days=1)).isoformat(),
+                               "closes": (now + timedelta(days=1)).isoformat()}])
+    members = [make_user(unit=unit).id for unit in ("HU0", "XA1", "XA2", "HU1")]
+    with app.app_context():
+        add(cid, members[0], tree["HU0"], now - timedelta(minutes=2), finished=False)     # the unit itself
+        add(cid, members[1], tree["XA1"], now - timedelta(minutes=4), finished=False)     # below it
+        add(cid, members[2], tree["XA2"], now - timedelta(hours=1), finished=False)       # abandoned: grace passed
+        add(cid, members[3], tree["HU1"], now - timedelta(minutes=1), finished=False)     # another district
+        add(cid, members[1], tree["XA1"], now - timedelta(hours=2))                       # submitted
+        _db.session.commit()
+        contest, unit = load(cid, "HU0")
+        overview = dashboard.overview(contest, unit, now=now)
+        assert overview.running == (1, 2) and overview.unit.total.attempts == 1
+        assert dashboard.overview(contest, unit, contest.rounds[0], now=now + timedelta(minutes=20)).running == (0, 0)
+    login_as("organiser")
+    body = text(client.get(show_url(cid, tree["HU0"])))
+    assert re.search(r"Đang làm bài</th><td class=\"num\">1</td><td class=\"num\">2</td>", body)
+    assert re.search(r"Lượt thi</th><td class=\"num\">0</td><td class=\"num\">1</td>", body)
