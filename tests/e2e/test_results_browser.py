@@ -40,8 +40,10 @@ def test_organiser_publishes_and_a_unit_manager_downloads(page, live_server, dem
     page.click("text=Hội thi trực tuyến tìm hiểu Chuyên đề năm 2026")
     page.click("text=Kết quả, xếp hạng và công bố")
     assert "Xem trước bảng xếp hạng" in page.inner_text("main")
+    page.click("button:has-text('Tính và chốt kết quả…')")          # the confirmation page first
     page.click("button:has-text('Tính và chốt kết quả')")
     assert f"{len(demo.MEMBER_NAMES)} thí sinh được xếp hạng" in page.inner_text("main")
+    page.click("button:has-text('Công bố kết quả…')")
     page.click("button:has-text('Công bố kết quả')")
     assert "Đã công bố kết quả Tuần thi thử" in page.inner_text("main")
     with page.expect_download() as download:
