@@ -197,3 +197,81 @@ def test_each_bad_field_is_refused_in_vietnamese_and_writes_nothing(client, form
     assert 400 <= r.status_code < 500
     assert message in text(r)
     assert accounts() == 0
+
+
+# Without JavaScript: the unit is searched when the form is sent; every problem at once ---------
+
+@pytest.fixture
+def cells(unit, make_unit):
+    """Two cells named alike in two communes, and one other."""
+    make_unit("X1", "ROOT", name="Đảng bộ xã Phú Lộc")
+    make_unit("X2", "ROOT", name="Đảng bộ xã Tân Hòa")
+    return {"loc": make_unit("X1.C1", "X1", name="Chi bộ ấp Bắc"), "hoa": make_unit("X2.C1", "X2", name="Chi bộ ấp Bắc"),
+            "nam": make_unit("X2.C2", "X2", name="Chi bộ ấp Nam")}
+
+
+def test_a_typed_unit_name_shows_the_matches_to_choose_from(client, app, form, cells, accounts):
+    r = register(client, form, unit_id="", unit_query="ap bac")
+    assert r.status_code == 400 and accounts() == 0
+    page = text(r)
+    assert "Vui lòng chọn đơn vị của bạn" in page
+    assert "2 đơn vị khớp “ap bac”" in page
+    assert f'name="unit_pick" value="{cells["loc"].id}"' in page and f'value="{cells["hoa"].id}"' in page
+    assert "Đảng bộ xã Phú Lộc" in page and "Đảng bộ xã Tân Hòa" in page     # where each sits
+    assert f'value="{cells["nam"].id}"' not in page
+    assert page.count('value="matkhau123"') == 2                             # the passwords are kept
+    assert 'value="Trần Thị Bích"' in page and 'value="0912 345 678"' in page
+    assert r.headers["Cache-Control"] == "no-store"
+    r = register(client, form, unit_id="", unit_query="ap bac", unit_pick=str(cells["hoa"].id))
+    assert r.status_code == 302, text(r)
+    with app.app_context():
+        assert db.session.scalars(select(User.unit_id)).one() == cells["hoa"].id
+
+
+def test_no_matching_unit_says_so(client, form, cells, accounts):
+    r = register(client, form, unit_id="", unit_query="khong co don vi nay")
+    assert r.status_code == 400
+    assert "Không tìm thấy đơn vị nào khớp “khong co don vi nay”" in text(r)
+    assert 'name="unit_pick"' not in text(r) and accounts() == 0
+
+
+def test_a_picked_unit_stays_chosen_when_another_field_is_refused(client, app, form, cells, accounts):
+    r = register(client, form, unit_id="", unit_query="ap bac", unit_pick=str(cells["loc"].id), phone="123")
+    assert r.status_code == 400
+    page = text(r)
+    assert "Số điện thoại không hợp lệ" in page
+    assert f'id="unit_id" name="unit_id" type="hidden" value="{cells["loc"].id}"' in page
+    assert "Đã chọn: Chi bộ ấp Bắc (X1.C1)" in page and 'name="unit_pick"' not in page
+    r = register(client, form, unit_id=str(cells["loc"].id), unit_query="ap bac")
+    assert r.status_code == 302 and accounts() == 1
+
+
+def test_every_problem_shows_at_once(client, form, accounts):
+    r = register(client, form, full_name="Nguyễn Văn 3", phone="123", cccd="45", email="khong-phai-thu",
+                 unit_id="", unit_query="", birth_date="1800-01-01")
+    assert r.status_code == 400
+    page = text(r)
+    for message in ("Họ và tên chỉ gồm chữ cái", "Số điện thoại không hợp lệ", "Số CCCD không hợp lệ",
+                    "Địa chỉ thư điện tử không hợp lệ.", "Vui lòng chọn đơn vị của bạn", "Ngày sinh không hợp lệ."):
+        assert message in page, message
+    assert page.count('value="matkhau123"') == 2
+    assert accounts() == 0
+
+
+def test_the_form_and_the_rules_are_checked_together(client, form, accounts):
+    r = register(client, form, password2="matkhau124", phone="123", gender="x")
+    assert r.status_code == 422
+    page = text(r)
+    assert "Hai lần nhập mật khẩu không khớp." in page and "Số điện thoại không hợp lệ" in page
+    assert "Lựa chọn không hợp lệ" in page
+    assert "matkhau12" not in page                                           # the passwords at fault are blanked
+    assert accounts() == 0
+
+
+def test_a_phone_and_a_cccd_both_taken_are_both_named(client, form, make_user, accounts):
+    make_user(phone="0912345678", cccd="001090000001")
+    make_user(phone="0987654321", cccd="001095000123")
+    r = register(client, form)
+    assert r.status_code == 409
+    assert "Số điện thoại này đã được dùng" in text(r) and "Số CCCD này đã được dùng" in text(r)
+    assert accounts() == 2
