@@ -11,18 +11,24 @@ What the page shows, and what each costs at the scale of DESIGN.md §6 (1,000,00
   a few thousand on a deadline evening, whatever the size of the table.
 - **Everything else** (submitted attempts in the round and today, per hour over the last 24
   hours, participants, the expected number, the top-level units ranked by participation
-  rate) comes from two grouped queries over the covering index
-  ``ix_attempts_contest_id_unit_id_user_id INCLUDE (round_id, score, finished_at)``: PostgreSQL
-  answers both with index-only scans of the contest's entries, no table row read (the
-  roll-up, ``quiz.reports.figures.participation``, is the unit dashboards' own; the hours are
-  grouped by quarter hour of ``finished_at`` and folded into local hours, as the dashboards
-  fold days). That is a few hundred milliseconds at full size, so these figures are kept in a
-  short per-process cache, ``Board``: one entry per round, recomputed when it is older than
-  ``ttl`` seconds (30 by default, the page refreshes every 30). The board is the one place
-  that keeps and forgets them: nothing else invalidates it, because nothing the organiser does
-  on the page changes them (closing, pausing or resuming changes the round's row, which is read
-  on every request, not these counts). However many organisers watch, each process runs the
-  two queries at most once per ``ttl`` per round.
+  rate) comes from two grouped queries over the round's attempts: the roll-up is the unit
+  dashboards' own (``quiz.reports.figures.participation``, which the covering index
+  ``ix_attempts_contest_id_unit_id_user_id INCLUDE (round_id, score, finished_at)`` answers for
+  a whole contest), the hours are grouped by quarter hour of ``finished_at`` and folded into
+  local hours, as the dashboards fold days. For one round PostgreSQL prefers
+  ``ix_attempts_round_id_user_id`` and a bitmap scan of the round's table pages (they lie
+  together: a round's attempts arrive together). Measured on the full-size data
+  (``scripts/bench_live.py``, a round of 500,000 attempts): 0.9–1.2 s
+  for both on a busy 2-core machine (4.6–5.8 × a ``count(*)`` of the 2.5M attempts in the same
+  run), too much for every refresh, so these figures are kept in a short per-process
+  cache, ``Board``: one entry per round, recomputed when it is older than ``ttl`` seconds (30
+  by default, the page refreshes every 30), by one thread while the others keep showing the
+  previous entry. The board is the one place that keeps and forgets them: nothing else
+  invalidates it, because nothing the organiser does on the page changes them (closing,
+  pausing or resuming changes the round's row, which is read on every request, not these
+  counts). However many organisers watch, each process runs the two queries at most once per
+  ``ttl`` per round; a refresh otherwise costs the open-attempt count and the template (4–9 ms
+  measured; the count alone 1–2 ms with 5,000 attempts open).
 
 Members are counted as the unit dashboards count them: finished attempts only, each under the
 unit the member belonged to when they started it; "participants" is the sum over the units (a
@@ -121,22 +127,35 @@ class Totals:
 
 class Board:
     """The per-process cache of ``Totals`` by round: an entry older than ``ttl`` seconds (by the
-    ``now`` the caller passes) is computed again. Thread-safe; two threads missing at once may
-    both compute (the result is the same)."""
+    ``now`` the caller passes) is computed again, by one thread at a time per round; while it
+    is being computed, the other threads get the entry it replaces (a few seconds older) rather
+    than computing it too, so a process runs the queries at most once per ``ttl`` per round
+    however many organisers watch."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[int, Totals] = {}
+        self._computing: dict[int, threading.Lock] = {}
 
     def get(self, round_id: int, now: datetime, ttl: float, compute: Callable[[], Totals]) -> Totals:
         with self._lock:
             kept = self._items.get(round_id)
+            busy = self._computing.setdefault(round_id, threading.Lock())
         if kept is not None and 0 <= (now - kept.computed_at).total_seconds() < ttl:
             return kept
-        fresh = compute()
-        with self._lock:
-            self._items[round_id] = fresh
-        return fresh
+        if not busy.acquire(blocking=kept is None):
+            return kept                                  # another thread is computing it
+        try:
+            with self._lock:                             # computed while this thread waited?
+                latest = self._items.get(round_id)
+            if latest is not None and latest is not kept and 0 <= (now - latest.computed_at).total_seconds() < ttl:
+                return latest
+            fresh = compute()
+            with self._lock:
+                self._items[round_id] = fresh
+            return fresh
+        finally:
+            busy.release()
 
 
 def _local_hour(moment: datetime, tz: ZoneInfo) -> datetime:

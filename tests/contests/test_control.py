@@ -305,3 +305,26 @@ def test_the_hours_follow_the_contests_zone_across_a_daylight_saving_change():
         steps.append(hour.strftime("%H %Z"))
         hour = (hour.astimezone(timezone.utc) + timedelta(hours=1)).astimezone(tz)
     assert steps == ["01 CEST", "02 CEST", "02 CET", "03 CET"]
+
+
+def test_one_thread_computes_a_stale_entry_while_the_others_keep_the_previous_one():
+    board, started, release, calls = live.Board(), threading.Event(), threading.Event(), []
+    old = live.Totals(computed_at=START, submitted=1, submitted_today=1, participants=1, expected=1)
+
+    def slow():
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return live.Totals(computed_at=START + timedelta(minutes=1), submitted=2, submitted_today=2, participants=2,
+                           expected=2)
+
+    assert board.get(7, START, 30, lambda: old) is old
+    later = START + timedelta(minutes=1)
+    got: list = []
+    worker = threading.Thread(target=lambda: got.append(board.get(7, later, 30, slow)))
+    worker.start()
+    started.wait(5)
+    assert board.get(7, later, 30, slow) is old          # not computed twice: the previous entry meanwhile
+    release.set()
+    worker.join(5)
+    assert got[0].submitted == 2 and calls == [1] and board.get(7, later, 30, slow) is got[0]
