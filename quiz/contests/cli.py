@@ -1,7 +1,6 @@
 """``quiz contests …``: set up a contest from a TOML file, so it can be scripted and tested."""
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -10,29 +9,33 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from quiz.cli import unit_of_work
-from quiz.errors import DomainError
+from quiz.errors import DomainError, InvalidFile
 
 
 @click.group("contests")
 def contests_group():
-    """Cuộc thi: thiết lập từ tệp TOML."""
+    """Cuộc thi: thiết lập từ tệp TOML, xuất cấu hình, danh sách dự thi."""
 
 
 @contests_group.command("create")
 @click.option("--from", "source", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Tệp TOML mô tả cuộc thi")
+              help="Tệp TOML mô tả cuộc thi (các mục như docs/contest.example.toml)")
 @click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra, không ghi")
 @with_appcontext
 @unit_of_work
 def contests_create(source: Path, dry_run: bool):
-    """Tạo cuộc thi từ tệp TOML (đợt thi, bảng, rút đề, luật tính lượt, xếp hạng)."""
-    from quiz.contests import setup
+    """Tạo cuộc thi từ tệp TOML (đợt thi, bảng, rút đề, luật tính lượt, xếp hạng, giải)."""
+    from quiz.contests import setup, spec
+    from quiz.db import utcnow
 
     try:
-        spec = tomllib.loads(source.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise DomainError(f"Tệp TOML không đọc được: {error}") from None
-    result = setup.create_or_raise(spec, tz=ZoneInfo(current_app.config["TIMEZONE"]), dry_run=dry_run)
+        raw = setup.read_toml(source.read_bytes())
+    except spec.Invalid as problem:
+        raise DomainError(problem.message) from None
+    result = setup.create_contest(raw, tz=ZoneInfo(current_app.config["TIMEZONE"]), now=utcnow(), actor_id=None,
+                                  dry_run=dry_run)
+    if result.errors:
+        raise InvalidFile(result.errors, f"Thiết lập cuộc thi có {len(result.errors)} lỗi; chưa ghi gì.")
     for problem in result.warnings:
         click.echo(f"  lưu ý: {problem}")
     if dry_run:
@@ -41,6 +44,27 @@ def contests_create(source: Path, dry_run: bool):
         contest = result.contest
         click.echo(f"Đã tạo cuộc thi “{contest.title}” ({contest.slug}): {len(contest.rounds)} đợt, "
                    f"{sum(rule.count for rule in contest.draw_rules)} câu mỗi lượt.")
+
+
+@contests_group.command("export")
+@click.argument("slug")
+@click.option("--to", "target", type=click.Path(dir_okay=False, path_type=Path), help="Ghi ra tệp (mặc định: in ra)")
+@with_appcontext
+def contests_export(slug: str, target: Path | None):
+    """Xuất cấu hình một cuộc thi ra TOML (nhập lại được bằng create --from)."""
+    from quiz.contests import setup
+    from quiz.contests.services import contest_by_slug
+
+    try:
+        text = setup.to_toml(contest_by_slug(slug))
+    except DomainError as error:
+        click.secho(f"Lỗi: {error.message}", fg="red", err=True)
+        raise SystemExit(1) from None
+    if target:
+        target.write_text(text, encoding="utf-8")
+        click.echo(f"Đã ghi {target}.")
+    else:
+        click.echo(text, nl=False)
 
 
 @contests_group.command("roster")

@@ -1,21 +1,33 @@
-"""The organiser's forms for contests: a TOML specification, extending a round, a roster."""
+"""The organiser's forms for contests. The contest's own settings are not WTForms fields:
+their inputs, checks and messages come from the declared specification
+(``quiz.contests.spec``); these forms carry the CSRF token, the TOML upload, the copy and
+the small per-round and roster forms."""
 from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateTimeLocalField, SubmitField, TextAreaField
+from wtforms import DateTimeLocalField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
 from quiz.web.forms import Form
 
-MAX_SPEC = 200_000  # characters: a specification is a page of text, not a data file
+
+class ContestForm(Form):
+    """The set-up form: its inputs are the specification's (see ``templates/contests/form.html``)."""
 
 
-class SpecForm(Form):
-    spec = TextAreaField("Đặc tả cuộc thi (TOML)", validators=[Length(max=MAX_SPEC)])
-    file = FileField("Hoặc tải lên tệp .toml", validators=[
-        FileAllowed(["toml"], "Chỉ nhận tệp .toml.")])
-    check = SubmitField("Kiểm tra")
-    create = SubmitField("Tạo cuộc thi")
+class ImportForm(Form):
+    file = FileField("Tệp cấu hình (.toml)", validators=[
+        FileRequired("Vui lòng chọn tệp .toml."), FileAllowed(["toml"], "Chỉ nhận tệp .toml.")])
+
+
+class CopyForm(Form):
+    title = StringField("Tên cuộc thi mới", validators=[Length(max=300)])
+    slug = StringField("Tên ngắn trong địa chỉ trang", validators=[Length(max=100)])
+    first_opens = StringField("Đợt 1 của bản sao mở lúc (dd/mm/yyyy HH:MM)", validators=[Length(max=40)])
+
+
+class DeleteForm(Form):
+    """Deleting a contest: the confirmation button."""
 
 
 class ExtendForm(Form):

@@ -1,14 +1,18 @@
-"""Contest services for the organiser's pages: named queries, the specification's shape
-check, and extending a round. No HTTP here and no commit: the caller commits."""
+"""Contest services for the organiser's pages: named queries and extending a round (setting
+a contest up, editing, copying and deleting it are in ``quiz.contests.setup``). No HTTP here
+and no commit: the caller commits."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from quiz.banks.models import QuestionBank
+from quiz.audit import services as audit
+from quiz.banks.models import Question, QuestionBank
 from quiz.contests.models import Contest, DrawRule, EligibleUnit, Round
+from quiz.contests.spec import local
 from quiz.errors import DomainError, NotFound
 from quiz.extensions import db
 from quiz.units.models import Unit
@@ -68,12 +72,31 @@ def draw_with_banks(contest: Contest) -> list[tuple[DrawRule, QuestionBank]]:
 
 # A contest in progress: extend a round, never change the draw ---------------------------------
 
-def extend_round(round_: Round, new_close: datetime, now: datetime) -> None:
-    """Move ``round_``'s close (naive UTC) later. A close not later than the current one,
-    or already past, is refused; so is a round whose results are frozen."""
+def extend_round(round_: Round, new_close: datetime, now: datetime, *, actor_id: int | None = None) -> None:
+    """Move ``round_``'s close (naive UTC) later, recorded as ``round.extend``. A close not
+    later than the current one, or already past, is refused; so is a round whose results
+    are frozen."""
     if round_.frozen_at is not None:
         raise DomainError("Đợt thi đã chốt kết quả; không gia hạn được nữa.", field="closes_at")
     if new_close <= round_.closes_at or new_close <= now:
         raise DomainError(EXTEND_REFUSED, field="closes_at")
-    round_.closes_at = new_close
+    tz = ZoneInfo(round_.contest.time_zone if round_.contest is not None else "UTC")
+    before, round_.closes_at = round_.closes_at, new_close
     db.session.flush()
+    shown = [f"{local(moment, tz):%H:%M %d/%m/%Y}" for moment in (before, new_close)]
+    audit.record("round.extend", f"Gia hạn “{round_.name}” đến {shown[1]}", actor_id=actor_id, now=now,
+                 contest_id=round_.contest_id, round_id=round_.id, changes={"Giờ đóng": shown})
+
+
+def bank_choices() -> list[tuple[QuestionBank, int, list[str]]]:
+    """The banks a draw row can pick: each with its questions in use and their tags (Vietnamese
+    order), in two queries."""
+    from quiz.banks import services as banks
+    from quiz.text import text_key
+
+    tags: dict[int, set[str]] = {}
+    for bank_id, text in db.session.execute(select(Question.bank_id, Question.tags)
+                                            .where(Question.retired_at.is_(None), Question.tags != "")):
+        tags.setdefault(bank_id, set()).update(t.strip() for t in text.split(";") if t.strip())
+    return [(bank, active, sorted(tags.get(bank.id, ()), key=text_key))
+            for bank, active, _retired in banks.banks_with_counts()]

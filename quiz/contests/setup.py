@@ -1,302 +1,380 @@
-"""Setting up a contest from a specification (a TOML file, or the same dict from a page).
+"""Setting up a contest: create, edit, copy and delete, from a specification checked whole.
 
-The whole specification is checked before anything is written: errors name the field at
-fault in Vietnamese; warnings (a pool too small to give fresh questions to every allowed
-attempt) carry the numbers. Times in the file are local (the configured time zone).
+The specification's fields, kinds and checks are declared once in ``quiz.contests.spec``;
+this module turns checked values into rows and back (``of_contest``), and says what may
+still change once members have taken the contest (``locks_for``):
 
-    slug = "tim-hieu-2026"
-    title = "Hội thi tìm hiểu Chuyên đề năm 2026"
-    time_limit_s = 1200
-    max_attempts = 3            # per round; 0 = unlimited
-    [[round]]
-    name = "Tuần 1"
-    opens = "2026-12-01 07:00"
-    closes = "2026-12-07 21:00"
-    [[draw]]
-    bank = "Chuyên đề năm 2026 – Bắc Ninh"
-    count = 20
+- before the first attempt, everything;
+- once attempts exist, the title, the rules text, the prizes and results settings, the
+  certificate and the rounds that have not opened; not the draw nor anything that scores
+  a running round (time, attempts, counting, ranking order, prediction, who takes part,
+  divisions);
+- once a round's results are frozen, not the prizes nor how they are given.
 
-Who may take part: ``eligibility = "everyone"`` (the default); ``units = ["TU.H01", …]``
-(eligibility "units": the members of those units' subtrees); or ``eligibility = "roster"``
-(the people on a list imported afterwards, see ``quiz.contests.roster``). A round may have
-a daily window: ``days = "T2-T6"`` and ``hours = "07:30-17:30"`` (local time). Prizes are
-``[[prize]]`` tables (``name``, ``count``, optionally ``division`` and ``round``), awarded in
-their order; ``one_prize = "first_win"`` (a holder is passed over in later rounds) or
-``"higher_kept"`` (a later higher prize replaces the earlier one, which passes down) keeps
-each member to one prize in the contest (``one_prize_per_person = true``, from older files,
-is "first_win"); ``shared_rank = true`` gives members equal on every criterion the same rank
-and prize; ``certificates_for_all = true`` gives every participant a certificate.
-``[collective]`` (``metric``, ``level``, ``count``, ``points``, ``ties``) ranks the units of
-one level for collective prizes.
+``create`` is the bare set-up (fixtures, the demo); ``create_contest``, ``edit``, ``copy``
+and ``delete`` are the organiser's actions, each recorded in the audit log with who did it
+and what changed. Nothing here commits: the caller does.
 """
 from __future__ import annotations
 
-import re
+import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 
-from quiz.accounts.models import CATEGORIES
-from quiz.banks import services as banks
-from quiz.banks.models import DIFFICULTIES
-from quiz.contests import draw
-from quiz.contests import schedule
-from quiz.contests.models import (ANSWERS_SHOWN, COLLECTIVE_TIES, COUNTING, DEFAULT_TIE_BREAK, ELIGIBILITY,
-                                  ONE_PRIZE, PREDICTION_METRICS, Contest, Division, DrawRule, EligibleUnit, PrizeTier, Round)
-from quiz.errors import InvalidFile, Problem
-from quiz.rankings.collective import FORMULAS
-from quiz.rankings.criteria import CRITERIA
+from quiz.audit import services as audit
+from quiz.contests import spec
+from quiz.contests.models import Contest, Division, DrawRule, EligibleUnit, PrizeTier, Round
+from quiz.contests.spec import ATTEMPTS, RESULTS, Issue, Locks
+from quiz.errors import Conflict, InvalidFile
 from quiz.extensions import db
-from quiz.text import clean
-from quiz.units.models import Unit
-
-TIE_BREAKS = tuple(CRITERIA)
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 @dataclass
 class Setup:
     contest: Contest | None = None
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-
-def _at(where: str, message: str) -> Problem:
-    return Problem(None, f"{where}: {message}")
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    checked: spec.Checked | None = None
+    changes: dict = field(default_factory=dict)
 
 
 def local_to_utc(raw, tz: ZoneInfo) -> datetime | None:
-    """A local time from the file (``2026-12-01 07:00`` or a TOML datetime) as naive UTC."""
-    if isinstance(raw, datetime):
-        value = raw
-    else:
-        try:
-            value = datetime.fromisoformat(str(raw).strip())
-        except ValueError:
-            return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    """A local time (``2026-12-01 07:00``, ``01/12/2026 07:00`` or a datetime) as naive UTC."""
+    try:
+        value = spec.Moment().parse(raw, tz)
+    except spec.Invalid:
+        return None
+    return to_utc(value, tz)
 
 
-_TABLES = {"round": "đợt thi ([[round]])", "division": "bảng ([[division]])", "draw": "dòng rút đề ([[draw]])",
-           "prize": "giải ([[prize]])"}
+def to_utc(value: datetime, tz: ZoneInfo) -> datetime:
+    return value.replace(tzinfo=tz).astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def _shape_problems(spec: dict) -> list[Problem]:
-    """Lists of tables where lists of tables belong (``round = "x"`` is valid TOML), so the
-    whole check in ``setup.create`` can read them."""
-    problems = []
-    for key, what in _TABLES.items():
-        value = spec.get(key)
-        if value is not None and (not isinstance(value, list) or not all(isinstance(v, dict) for v in value)):
-            problems.append(Problem(None, f"{key}: cần các mục {what}, mỗi mục là một bảng TOML."))
-    if spec.get("prediction") is not None and not isinstance(spec["prediction"], dict):
-        problems.append(Problem(None, "prediction: cần một bảng [prediction] với metric và prompt."))
-    if spec.get("collective") is not None and not isinstance(spec["collective"], dict):
-        problems.append(Problem(None, "collective: cần một bảng [collective] với metric, level, count."))
-    return problems
+# Values → rows ---------------------------------------------------------------------------------
+
+def _columns(values: dict) -> dict:
+    columns = {}
+    for f in spec.SETTINGS:
+        if f.column_name:
+            value = values[f.key]
+            columns[f.column_name] = f.store(value) if f.store else value
+    return columns
 
 
-def _daily_window(entry: dict, err) -> dict:
-    """A round's optional daily window (``days = "T2-T6"``, ``hours = "07:30-17:30"``; either
-    alone means every day or the whole day) as the Round's columns."""
-    if entry.get("days") is None and entry.get("hours") is None:
-        return {}
-    days = schedule.parse_days(entry.get("days", "T2-CN"))
-    hours = schedule.parse_hours(entry.get("hours", "00:00-24:00"))
-    if days is None:
-        err("days cần các thứ như \"T2-T6\" hoặc [\"T2\", \"T4\", \"CN\"].")
-    if hours is None:
-        err("hours cần khung giờ như \"07:30-17:30\" (giờ mở trước giờ đóng).")
-    if days is None or hours is None:
-        return {}
-    return {"window_days": days, "window_opens_min": hours[0], "window_closes_min": hours[1]}
+def _round_columns(row: dict, tz: ZoneInfo) -> dict:
+    columns = {"name": row["name"], "opens_at": to_utc(row["opens"], tz), "closes_at": to_utc(row["closes"], tz),
+               "window_days": None, "window_opens_min": None, "window_closes_min": None}
+    if row["days"] is not None or row["hours"] is not None:
+        opens, closes = row["hours"] or (0, 1440)
+        columns.update(window_days=row["days"] or "1234567", window_opens_min=opens, window_closes_min=closes)
+    return columns
 
 
-def create(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
-    """Check ``spec`` whole, then (unless it has errors or ``dry_run``) create the contest."""
-    problems = _shape_problems(spec)
-    if problems:
-        return Setup(errors=problems)
-    setup = Setup()
-    err = setup.errors.append
+def _draw_columns(row: dict, position: int, checked: spec.Checked) -> dict:
+    return {"position": position, "bank_id": checked.banks[row["bank"]].id, "tag": row["tag"] or None,
+            "difficulty": row["difficulty"], "count": row["count"]}
 
-    slug, title = clean(spec.get("slug")), clean(spec.get("title"))
-    if not _SLUG.fullmatch(slug or "") or len(slug) > 100:
-        err(_at("slug", "cần chữ thường không dấu, số và dấu gạch ngang (ví dụ tim-hieu-2026)."))
-    elif db.session.scalar(select(Contest.id).where(Contest.slug == slug)) is not None:
-        err(_at("slug", f"đã có cuộc thi “{slug}”."))
-    if not title or len(title) > 300:
-        err(_at("title", "cần tên cuộc thi (tối đa 300 ký tự)."))
 
-    def integer(key, default, minimum):
-        value = spec.get(key, default)
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            err(_at(key, f"cần một số nguyên từ {minimum} trở lên."))
-            return default
-        return value
+def _prize_columns(row: dict, position: int) -> dict:
+    return {"position": position, "name": row["name"], "count": row["count"], "division_code": row["division"],
+            "round_number": row["round"]}
 
-    time_limit = integer("time_limit_s", 1200, 1)
-    grace = integer("grace_s", 15, 0)
-    max_attempts = integer("max_attempts", 1, 0) or None
-    min_delay = integer("min_delay_s", 0, 0)
-    for key, allowed, default in (("counting", COUNTING, "best"), ("show_answers", ANSWERS_SHOWN, "after_close")):
-        if spec.get(key, default) not in allowed:
-            err(_at(key, f"cần một trong: {', '.join(allowed)}."))
-    tie_break = spec.get("tie_break", DEFAULT_TIE_BREAK.split(","))
-    if (not isinstance(tie_break, list) or not tie_break or any(t not in TIE_BREAKS for t in tie_break)
-            or len(set(tie_break)) != len(tie_break)):
-        err(_at("tie_break", f"cần danh sách không lặp lại lấy từ: {', '.join(TIE_BREAKS)}."))
-        tie_break = DEFAULT_TIE_BREAK.split(",")
-    prediction = spec.get("prediction") or {}
-    if prediction and prediction.get("metric") not in PREDICTION_METRICS:
-        err(_at("prediction.metric", f"cần một trong: {', '.join(PREDICTION_METRICS)}."))
 
-    rounds = []
-    for i, entry in enumerate(spec.get("round") or [], start=1):
-        opens, closes = local_to_utc(entry.get("opens"), tz), local_to_utc(entry.get("closes"), tz)
-        if opens is None or closes is None:
-            err(_at(f"round {i}", "giờ mở/đóng cần dạng YYYY-MM-DD HH:MM."))
-        elif closes <= opens:
-            err(_at(f"round {i}", "giờ đóng phải sau giờ mở."))
-        rounds.append(Round(number=i, name=clean(entry.get("name")) or f"Đợt {i}", opens_at=opens, closes_at=closes,
-                            **_daily_window(entry, lambda message: err(_at(f"round {i}", message)))))
-    if not rounds:
-        err(_at("round", "cần ít nhất một đợt thi."))
-
-    divisions = []
-    for i, entry in enumerate(spec.get("division") or [], start=1):
-        categories = entry.get("categories") or []
-        if not clean(entry.get("code")) or not clean(entry.get("name")):
-            err(_at(f"division {i}", "cần mã và tên bảng."))
-        unknown = [c for c in categories if c not in CATEGORIES]
-        if unknown:
-            err(_at(f"division {i}", f"đối tượng không có: {', '.join(unknown)}."))
-        divisions.append(Division(code=clean(entry.get("code")), name=clean(entry.get("name")),
-                                  categories=",".join(categories)))
-
-    units = []
-    codes = spec.get("units") or []
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        err(_at("units", "cần danh sách mã đơn vị, ví dụ [\"TU.H01\"]."))
-        codes = []
-    for code in codes:
-        unit = db.session.scalars(select(Unit).where(Unit.code == clean(code))).first()
-        if unit is None:
-            err(_at("units", f"không có đơn vị mã “{code}”."))
-        else:
-            units.append(unit)
-    eligibility = spec.get("eligibility", "units" if codes else "everyone")
-    if eligibility not in ELIGIBILITY:
-        err(_at("eligibility", f"cần một trong: {', '.join(ELIGIBILITY)}."))
-    elif (eligibility == "units") != bool(codes):
-        err(_at("units", "chỉ dùng cùng eligibility = \"units\", và khi đó cần ít nhất một mã đơn vị."))
-    elif eligibility == "roster":
-        setup.warnings.append(_at("eligibility", "chỉ những người trong danh sách dự thi được thi: nhớ nhập danh "
-                                                 "sách (quiz contests roster hoặc trang cuộc thi) trước khi mở."))
-
-    rules = []
-    for i, entry in enumerate(spec.get("draw") or [], start=1):
-        bank = banks.bank_by_name(entry.get("bank", ""))
-        count = entry.get("count")
-        difficulty = entry.get("difficulty")
-        if bank is None:
-            err(_at(f"draw {i}", f"không có ngân hàng “{entry.get('bank', '')}”."))
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            err(_at(f"draw {i}", "count cần một số nguyên dương."))
-        if difficulty is not None and difficulty not in DIFFICULTIES:
-            err(_at(f"draw {i}", f"difficulty cần một trong: {', '.join(DIFFICULTIES)}."))
-        if bank is not None:
-            rules.append(DrawRule(position=i, bank_id=bank.id, tag=clean(entry.get("tag")) or None,
-                                  difficulty=difficulty, count=count if isinstance(count, int) else 1))
-    if not rules and not any("draw" in p.message for p in setup.errors):
-        err(_at("draw", "cần ít nhất một dòng rút đề."))
-
-    tiers = []
-    for i, entry in enumerate(spec.get("prize") or [], start=1):
-        name, count, division, number = (clean(entry.get("name")), entry.get("count"), entry.get("division"),
-                                         entry.get("round"))
-        if not name or len(name) > 50:
-            err(_at(f"prize {i}", "cần tên giải (tối đa 50 ký tự), ví dụ \"Nhất\"."))
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            err(_at(f"prize {i}", "count cần một số nguyên dương."))
-        if division is not None and division not in {d.code for d in divisions}:
-            err(_at(f"prize {i}", f"không có bảng “{division}”."))
-        if number is not None and (not isinstance(number, int) or not 1 <= number <= len(rounds)):
-            err(_at(f"prize {i}", f"round cần số thứ tự một đợt thi (1 đến {len(rounds)})."))
-        tiers.append(PrizeTier(position=i, name=name, count=count if isinstance(count, int) else 1,
-                               division_code=division, round_number=number))
-    flags = {}
-    for key in ("shared_rank", "certificates_for_all"):
-        flags[key] = spec.get(key, False)
-        if not isinstance(flags[key], bool):
-            err(_at(key, "cần true hoặc false."))
-    legacy = spec.get("one_prize_per_person")
-    if legacy is not None and not isinstance(legacy, bool):
-        err(_at("one_prize_per_person", "cần true hoặc false (hoặc dùng one_prize)."))
-    one_prize = spec.get("one_prize", "first_win" if legacy is True else "none")
-    if one_prize not in ONE_PRIZE:
-        err(_at("one_prize", f"cần một trong: {', '.join(ONE_PRIZE)}."))
-    collective = spec.get("collective") or {}
-    if collective:
-        if collective.get("metric") not in FORMULAS:
-            err(_at("collective.metric", f"cần một trong: {', '.join(FORMULAS)}."))
-        for key, default in (("level", 1), ("count", 0)):
-            value = collective.get(key, default)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                err(_at(f"collective.{key}", "cần một số nguyên từ 0 trở lên."))
-        if collective.get("ties", "share") not in COLLECTIVE_TIES:
-            err(_at("collective.ties", f"cần một trong: {', '.join(COLLECTIVE_TIES)}."))
-        points = collective.get("points", {})
-        if not isinstance(points, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                   for v in points.values()):
-            err(_at("collective.points", "cần bảng điểm theo tên giải, ví dụ { \"Nhất\" = 5, \"Nhì\" = 3 }."))
-        elif unknown := set(points) - {t.name for t in tiers}:
-            err(_at("collective.points", f"không có giải cá nhân: {', '.join(sorted(unknown))}."))
-
-    if rules and not setup.errors:
-        _check_pools(setup, rules, attempts=(max_attempts or 1) * len(rounds))
-    if setup.errors or dry_run:
+def create(raw: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
+    """Check ``raw`` whole, then (unless it has errors or ``dry_run``) create the contest."""
+    checked = spec.check(raw, tz=tz)
+    setup = Setup(errors=checked.errors, warnings=checked.warnings, checked=checked)
+    if checked.errors or dry_run:
         return setup
-
-    contest = Contest(slug=slug, title=title, rules_text=str(spec.get("rules", "")), time_limit_s=time_limit,
-                      grace_s=grace, max_attempts=max_attempts, min_delay_s=min_delay,
-                      counting=spec.get("counting", "best"), show_answers=spec.get("show_answers", "after_close"),
-                      tie_break=",".join(tie_break), prediction_metric=prediction.get("metric"),
-                      prediction_prompt=clean(prediction.get("prompt")),
-                      eligibility=eligibility, time_zone=tz.key,
-                      eligible_units=[EligibleUnit(unit_id=unit.id) for unit in units],
-                      rounds=rounds, divisions=divisions, draw_rules=rules, prize_tiers=tiers, **flags,
-                      one_prize=one_prize, collective_ties=collective.get("ties", "share"),
-                      collective_metric=collective.get("metric"), collective_level=collective.get("level", 1),
-                      collective_count=collective.get("count", 0), collective_points=collective.get("points", {}))
+    values = checked.values
+    contest = Contest(time_zone=tz.key, **_columns(values),
+                      eligible_units=[EligibleUnit(unit_id=unit.id) for unit in checked.units],
+                      rounds=[Round(number=i, **_round_columns(row, tz)) for i, row in enumerate(values["round"], 1)],
+                      divisions=[Division(code=row["code"], name=row["name"], categories=",".join(row["categories"]))
+                                 for row in values["division"]],
+                      draw_rules=[DrawRule(**_draw_columns(row, i, checked)) for i, row in enumerate(values["draw"], 1)],
+                      prize_tiers=[PrizeTier(**_prize_columns(row, i)) for i, row in enumerate(values["prize"], 1)])
     db.session.add(contest)
     db.session.flush()
     setup.contest = contest
     return setup
 
 
-def _check_pools(setup: Setup, rules: list[DrawRule], attempts: int) -> None:
-    """A draw the banks cannot fill is an error; one that cannot give fresh questions to
-    every allowed attempt is a warning with the numbers."""
-    pools, _ = draw.pools(rules)
-    used: set[int] = set()
-    for i, (rule, pool) in enumerate(zip(rules, pools), start=1):
-        free = len(set(pool.question_ids) - used)
-        used |= set(pool.question_ids)
-        if free < rule.count:
-            setup.errors.append(_at(f"draw {i}", f"cần {rule.count} câu nhưng ngân hàng chỉ có {free} câu phù hợp."))
-        elif free < rule.count * attempts:
-            setup.warnings.append(_at(f"draw {i}", f"{attempts} lượt thi × {rule.count} câu = "
-                                                   f"{rule.count * attempts} câu, nhưng chỉ có {free} câu: "
-                                                   "các lượt sau sẽ gặp lại câu đã làm."))
-
-
-def create_or_raise(spec: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
-    setup = create(spec, tz=tz, dry_run=dry_run)
+def create_or_raise(raw: dict, *, tz: ZoneInfo, dry_run: bool = False) -> Setup:
+    setup = create(raw, tz=tz, dry_run=dry_run)
     if setup.errors:
         raise InvalidFile(setup.errors, f"Thiết lập cuộc thi có {len(setup.errors)} lỗi; chưa ghi gì.")
     return setup
+
+
+# Rows → a specification ----------------------------------------------------------------------
+
+def of_contest(contest: Contest, tz: ZoneInfo | None = None) -> dict:
+    """The contest's settings as the TOML-shaped dict a file holds (``spec.to_toml`` writes it)."""
+    from quiz.contests import services
+
+    tz = tz or ZoneInfo(contest.time_zone)
+    values: dict = {}
+    for f in spec.SETTINGS:
+        if f.column_name:
+            value = getattr(contest, f.column_name)
+            values[f.key] = f.load(value) if f.load else value
+    values["units"] = [unit.code for unit in services.eligible_units(contest)]
+    values["round"] = [{"name": r.name, "opens": spec.local(r.opens_at, tz), "closes": spec.local(r.closes_at, tz),
+                        "days": r.window_days,
+                        "hours": (r.window_opens_min, r.window_closes_min) if r.window_days else None}
+                       for r in contest.rounds]
+    values["division"] = [{"code": d.code, "name": d.name, "categories": [c for c in d.categories.split(",") if c]}
+                          for d in contest.divisions]
+    values["draw"] = [{"bank": bank.name, "tag": rule.tag or "", "difficulty": rule.difficulty, "count": rule.count}
+                      for rule, bank in services.draw_with_banks(contest)]
+    values["prize"] = [{"name": t.name, "count": t.count, "division": t.division_code, "round": t.round_number}
+                       for t in contest.prize_tiers]
+    return spec.dump(values)
+
+
+def to_toml(contest: Contest) -> str:
+    return spec.to_toml(of_contest(contest), contest.title)
+
+
+# What may still change -----------------------------------------------------------------------
+
+def has_attempts(contest: Contest) -> bool:
+    from quiz.attempts.models import Attempt
+
+    return bool(db.session.scalar(select(exists().where(Attempt.contest_id == contest.id))))
+
+
+ATTEMPTS_REASON = ("Cuộc thi đã có lượt thi: cách rút đề, tên ngắn, thời gian làm bài, số lượt, cách tính lượt, "
+                   "thứ tự xếp hạng, câu hỏi dự đoán, ai được dự thi và các bảng giữ nguyên, để mọi thí sinh thi và "
+                   "được xếp hạng theo cùng một quy định. Muốn khác, hãy sao chép thành cuộc thi mới.")
+
+
+def locks_for(contest: Contest, now: datetime) -> Locks:
+    """What can no longer change in ``contest`` at ``now``, and why (in Vietnamese)."""
+    locks = Locks()
+    tz = ZoneInfo(contest.time_zone)
+    if has_attempts(contest):
+        locks.reasons[ATTEMPTS] = ATTEMPTS_REASON
+        for i, round_ in enumerate(contest.rounds):
+            if round_.opens_at <= now:
+                locks.opened[i] = (f"Đợt đã mở lúc {spec.local(round_.opens_at, tz):%H:%M %d/%m/%Y}: giờ mở, giờ đóng "
+                                   "và khung giờ giữ nguyên. Muốn kéo dài, dùng “Gia hạn” ở trang cuộc thi.")
+    frozen = [f"“{r.name}”" for r in contest.rounds if r.frozen_at is not None]
+    if frozen or contest.results_frozen_at is not None:
+        which = f"đợt {', '.join(frozen)}" if frozen else "toàn cuộc thi"
+        locks.reasons[RESULTS] = (f"Kết quả {which} đã chốt: các giải, đồng hạng, mỗi người một giải và giải tập thể "
+                                  "giữ nguyên như khi chốt. Huỷ kết quả để tính lại (trang kết quả của đợt) rồi mới "
+                                  "sửa được.")
+    return locks
+
+
+def _hold(contest: Contest) -> None:
+    """Lock the contest and its rounds, so that no attempt starts (it key-share locks its
+    round) between reading what may change and writing it."""
+    db.session.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
+    db.session.execute(select(Round.id).where(Round.contest_id == contest.id).with_for_update())
+
+
+# The organiser's actions, each in the audit log -----------------------------------------------
+
+def _summary(contest: Contest) -> str:
+    questions = sum(rule.count for rule in contest.draw_rules)
+    return f"{len(contest.rounds)} đợt, {questions} câu mỗi lượt"
+
+
+def create_contest(raw: dict, *, tz: ZoneInfo, now: datetime, actor_id: int | None,
+                   dry_run: bool = False) -> Setup:
+    """Create the contest ``raw`` describes, recorded as ``contest.create``."""
+    setup = create(raw, tz=tz, dry_run=dry_run)
+    if setup.contest is not None:
+        contest = setup.contest
+        audit.record("contest.create", f"Tạo cuộc thi “{contest.title}” ({_summary(contest)})", actor_id=actor_id,
+                     now=now, contest_id=contest.id)
+    return setup
+
+
+def edit(contest: Contest, raw: dict, *, tz: ZoneInfo, now: datetime, actor_id: int | None,
+         dry_run: bool = False) -> Setup:
+    """Change ``contest`` to what ``raw`` says, where it still may (``locks_for``)."""
+    if not dry_run:
+        _hold(contest)
+    locks = locks_for(contest, now)
+    before = spec.check(of_contest(contest, tz), tz=tz, contest_id=contest.id).values
+    checked = spec.check(raw, tz=tz, contest_id=contest.id)
+    if not checked.errors:
+        checked.errors.extend(spec.changed_locked(before, checked.values, locks))
+    setup = Setup(contest=contest, errors=checked.errors, warnings=checked.warnings, checked=checked)
+    setup.changes = {key: [_short(a), _short(b)] for key, (a, b) in
+                     audit.diff(spec.flat(before), spec.flat(checked.values)).items()}
+    if setup.errors or dry_run or before == checked.values:
+        return setup
+    _apply(contest, checked, tz)
+    changed = list(setup.changes)
+    more = f" và {len(changed) - 4} mục khác" if len(changed) > 4 else ""
+    audit.record("contest.edit", f"Sửa {', '.join(changed[:4])}{more}", actor_id=actor_id, now=now,
+                 contest_id=contest.id, changes=setup.changes)
+    return setup
+
+
+def _short(text: str | None) -> str | None:
+    return text if text is None or len(text) <= 300 else text[:299] + "…"
+
+
+def _apply(contest: Contest, checked: spec.Checked, tz: ZoneInfo) -> None:
+    """Write checked values over the contest's rows: rounds, draw rules and prize tiers by
+    position, divisions by code (a round or division kept keeps its id)."""
+    values = checked.values
+    for column, value in _columns(values).items():
+        setattr(contest, column, value)
+    wanted = {unit.id for unit in checked.units}
+    kept = [e for e in contest.eligible_units if e.unit_id in wanted]
+    contest.eligible_units = kept + [EligibleUnit(unit_id=i) for i in sorted(wanted - {e.unit_id for e in kept})]
+
+    rounds = list(contest.rounds)
+    for i, row in enumerate(values["round"]):
+        columns = _round_columns(row, tz)
+        if i < len(rounds):
+            for key, value in columns.items():
+                setattr(rounds[i], key, value)
+        else:
+            db.session.add(Round(contest_id=contest.id, number=i + 1, **columns))
+    for round_ in rounds[len(values["round"]):]:
+        db.session.delete(round_)
+
+    existing = {d.code: d for d in contest.divisions}
+    for row in values["division"]:
+        division = existing.pop(row["code"], None) or Division(contest_id=contest.id, code=row["code"])
+        division.name, division.categories = row["name"], ",".join(row["categories"])
+        db.session.add(division)
+    for division in existing.values():
+        db.session.delete(division)
+
+    rules = list(contest.draw_rules)
+    for i, row in enumerate(values["draw"]):
+        columns = _draw_columns(row, i + 1, checked)
+        if i < len(rules):
+            for key, value in columns.items():
+                setattr(rules[i], key, value)
+        else:
+            db.session.add(DrawRule(contest_id=contest.id, **columns))
+    for rule in rules[len(values["draw"]):]:
+        db.session.delete(rule)
+
+    tiers = contest.prize_tiers
+    for i, row in enumerate(values["prize"]):
+        columns = _prize_columns(row, i + 1)
+        if i < len(tiers):
+            for key, value in columns.items():
+                setattr(tiers[i], key, value)
+        else:
+            tiers.append(PrizeTier(**columns))
+    del tiers[len(values["prize"]):]
+    db.session.flush()
+    db.session.expire(contest, ["rounds", "divisions", "draw_rules", "prize_tiers", "eligible_units"])
+
+
+def copy_defaults(contest: Contest, now: datetime) -> dict:
+    """The copy form's first values: "(bản sao)", a free short name, and the first round
+    moved by whole weeks (keeping each weekday and daily window) to open after ``now``."""
+    slug, n = f"{contest.slug}-ban-sao"[:90], 1
+    while db.session.scalar(select(Contest.id).where(Contest.slug == slug)) is not None:
+        n += 1
+        slug = f"{contest.slug}-ban-sao-{n}"[:100]
+    first = contest.rounds[0].opens_at if contest.rounds else now
+    weeks = max(0, (now - first).days // 7 + 1)
+    opens = spec.local(first + timedelta(weeks=weeks), ZoneInfo(contest.time_zone))
+    return {"title": f"{contest.title} (bản sao)"[:300], "slug": slug, "first_opens": f"{opens:%d/%m/%Y %H:%M}"}
+
+
+def copy(contest: Contest, *, title: str, slug: str, first_opens: str, tz: ZoneInfo, now: datetime,
+         actor_id: int | None) -> Setup:
+    """A new contest with ``contest``'s settings (not its roster, attempts or results), titled
+    ``title``, its rounds moved together so the first opens at ``first_opens`` (local), after
+    ``now``: the copy has no round opened. Recorded as ``contest.copy``."""
+    raw = of_contest(contest, tz)
+    raw.update(title=title, slug=slug)
+    moment = spec.Moment()
+    try:
+        start = moment.parse(first_opens, tz)
+    except spec.Invalid as problem:
+        return Setup(errors=[Issue(("first_opens",), problem.message)])
+    if to_utc(start, tz) <= now:
+        return Setup(errors=[Issue(("first_opens",), "Đợt 1 của bản sao phải mở sau bây giờ "
+                                                     "(bản sao chưa có đợt nào mở).")])
+    if raw["round"]:
+        shift = start - moment.parse(raw["round"][0]["opens"], tz)
+        for row in raw["round"]:
+            row["opens"] = moment.dump(moment.parse(row["opens"], tz) + shift)
+            row["closes"] = moment.dump(moment.parse(row["closes"], tz) + shift)
+        if any(to_utc(moment.parse(row["opens"], tz), tz) <= now for row in raw["round"]):
+            return Setup(errors=[Issue(("first_opens",), "Sau khi dời, có đợt mở trước bây giờ; hãy chọn giờ mở "
+                                                         "muộn hơn.")])
+    setup = create(raw, tz=tz)
+    if setup.contest is not None:
+        audit.record("contest.copy", f"Sao chép từ “{contest.title}” ({contest.slug}) thành “{setup.contest.title}”",
+                     actor_id=actor_id, now=now, contest_id=setup.contest.id,
+                     changes={"Sao chép từ": [None, contest.slug], "Đợt 1 mở lúc": [
+                         f"{spec.local(contest.rounds[0].opens_at, tz):%d/%m/%Y %H:%M}" if contest.rounds else None,
+                         f"{start:%d/%m/%Y %H:%M}"]})
+        if contest.eligibility == "roster":
+            setup.warnings.append(Issue(("eligibility",), "Danh sách dự thi không được sao chép: hãy nhập danh "
+                                                          "sách cho cuộc thi mới."))
+    return setup
+
+
+DELETE_REFUSED = ("Cuộc thi đã có lượt thi nên không xoá được: bài làm và kết quả của thí sinh phải được giữ lại. "
+                  "Có thể sửa tên và thể lệ, hoặc sao chép thành cuộc thi mới.")
+
+
+def delete(contest: Contest, *, now: datetime, actor_id: int | None) -> str:
+    """Delete a contest nobody has taken (its rounds, divisions, draw, prizes and roster go with
+    it); recorded as ``contest.delete``. Returns its title."""
+    _hold(contest)
+    if has_attempts(contest):
+        raise Conflict(DELETE_REFUSED)
+    title, slug, rounds = contest.title, contest.slug, len(contest.rounds)
+    audit.record("contest.delete", f"Xoá cuộc thi “{title}” ({slug}), chưa có lượt thi nào", actor_id=actor_id,
+                 now=now, changes={"Tên cuộc thi": [title, None], "Tên ngắn": [slug, None], "Số đợt": [rounds, None]})
+    try:
+        with db.session.begin_nested():
+            db.session.execute(sql_delete(Contest).where(Contest.id == contest.id),
+                               execution_options={"synchronize_session": False})
+    except IntegrityError:  # an attempt made it in after all: the database keeps it
+        raise Conflict(DELETE_REFUSED) from None
+    db.session.expunge(contest)
+    return title
+
+
+# Reading a TOML file -------------------------------------------------------------------------
+
+MAX_TOML = 200_000  # characters: a specification is a page of text, not a data file
+
+
+def read_toml(data: bytes | str) -> dict:
+    """A TOML file's specification, or ``spec.Invalid`` saying in Vietnamese why it cannot be read."""
+    import re
+
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise spec.Invalid("Tệp không phải văn bản UTF-8. Hãy lưu tệp .toml với bảng mã UTF-8.") from None
+    if len(data) > MAX_TOML:
+        raise spec.Invalid(f"Tệp quá dài (tối đa {MAX_TOML:,} ký tự).".replace(",", "."))
+    if not data.strip():
+        raise spec.Invalid("Tệp trống.")
+    try:
+        return tomllib.loads(data.replace("\r\n", "\n"))
+    except tomllib.TOMLDecodeError as error:
+        at = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
+        where = (f" ở dòng {at.group(1)}, cột {at.group(2)}" if at
+                 else " ở cuối văn bản" if "end of document" in str(error) else "")
+        raise spec.Invalid(f"Tệp sai cú pháp TOML{where}. Hãy kiểm tra: tên mục và dấu “=”, giá trị sau dấu “=”, "
+                           "chữ đặt trong dấu ngoặc kép, ngoặc vuông của [[round]], [[draw]] đóng mở đủ.") from None

@@ -46,33 +46,68 @@ def test_the_example_sets_up_a_contest_in_local_time(db, shipped):
     assert any("72 câu, nhưng chỉ có 60" in str(w) for w in result.warnings)
 
 
-@pytest.mark.parametrize("changes, expected", [
-    ({"slug": "Có Dấu"}, "slug"),
-    ({"title": ""}, "title"),
-    ({"time_limit_s": 0}, "time_limit_s"),
-    ({"counting": "average"}, "counting"),
-    ({"tie_break": ["score", "score"]}, "tie_break"),
-    ({"prediction": {"metric": "weather"}}, "prediction.metric"),
-    ({"round": [{"opens": "2026-12-07 21:00", "closes": "2026-12-01 07:00"}]}, "giờ đóng phải sau giờ mở"),
-    ({"round": [{"opens": "ngày mai", "closes": "2026-12-01 07:00"}]}, "YYYY-MM-DD"),
-    ({"round": []}, "ít nhất một đợt"),
-    ({"draw": [{"bank": "Không có", "count": 5}]}, "không có ngân hàng"),
-    ({"draw": [{"bank": "Chuyên đề năm 2026 – Bắc Ninh", "count": 61}]}, "cần 61 câu nhưng ngân hàng chỉ có 60"),
-    ({"draw": [{"bank": "Chuyên đề năm 2026 – Bắc Ninh", "count": 5, "difficulty": "rất khó"}]}, "difficulty"),
-    ({"division": [{"code": "A", "name": "A", "categories": ["nguoi_ngoai_hanh_tinh"]}]}, "đối tượng không có"),
-    ({"round": [{"opens": "2026-12-01 07:00", "closes": "2026-12-07 21:00", "days": "T6-T2"}]}, "round 1: days"),
+@pytest.mark.parametrize("changes, field, expected", [
+    ({"slug": "Có Dấu"}, "slug", "chữ thường không dấu"),
+    ({"title": ""}, "title", "Vui lòng nhập"),
+    ({"time_limit_s": 0}, "time_limit_s", "lớn hơn 0"),
+    ({"time_limit_s": 10**12}, "time_limit_s", "tối đa 1440"),      # an int4 overflow would be a 500
+    ({"max_attempts": -1}, "max_attempts", "từ 0 đến 1000"),
+    ({"counting": "average"}, "counting", "“average” không phải lựa chọn có sẵn"),
+    ({"tie_break": ["score", "score"]}, "tie_break", "Mỗi tiêu chí chỉ dùng một lần"),
+    ({"tie_break": ["luck"]}, "tie_break", "Không có tiêu chí: luck"),
+    ({"prediction": {"metric": "weather"}}, "prediction_metric", "không phải lựa chọn"),
+    ({"prediction": {"prompt": "Bao nhiêu?"}}, "prediction_metric", "Chọn điều thí sinh dự đoán"),
+    ({"round": [{"opens": "2026-12-07 21:00", "closes": "2026-12-01 07:00"}]}, "round-0-closes",
+     "Giờ đóng phải sau giờ mở"),
+    ({"round": [{"opens": "ngày mai", "closes": "2026-12-01 07:00"}]}, "round-0-opens", "dd/mm/yyyy HH:MM"),
+    ({"round": [{"closes": "2026-12-01 07:00"}]}, "round-0-opens", "Vui lòng nhập ngày giờ"),
+    ({"round": []}, "round", "ít nhất một đợt"),
+    ({"draw": []}, "draw", "ít nhất một dòng rút đề"),
+    ({"draw": [{"bank": "Không có", "count": 5}]}, "draw-0-bank", "Không có ngân hàng “Không có”"),
+    ({"draw": [{"bank": "Chuyên đề năm 2026 – Bắc Ninh", "count": 61}]}, "draw-0-count",
+     "Cần 61 câu nhưng ngân hàng chỉ có 60 câu phù hợp"),
+    ({"draw": [{"bank": "Chuyên đề năm 2026 – Bắc Ninh"}]}, "draw-0-count", "Vui lòng nhập một số"),
+    ({"draw": [{"bank": "Chuyên đề năm 2026 – Bắc Ninh", "count": 5, "difficulty": "rất khó"}]}, "draw-0-difficulty",
+     "không phải lựa chọn"),
+    ({"division": [{"code": "A", "name": "A", "categories": ["nguoi_ngoai_hanh_tinh"]}]}, "division-0-categories",
+     "Không có đối tượng: nguoi_ngoai_hanh_tinh"),
+    ({"division": [{"code": "A", "name": "A"}, {"code": "A", "name": "B"}]}, "division-1-code", "đã dùng"),
+    ({"round": [{"opens": "2026-12-01 07:00", "closes": "2026-12-07 21:00", "days": "T6-T2"}]}, "round-0-days",
+     "T2-T6"),
     ({"round": [{"opens": "2026-12-01 07:00", "closes": "2026-12-07 21:00", "hours": "17:30-07:30"}]},
-     "round 1: hours"),
-    ({"eligibility": "friends"}, "eligibility"),
-    ({"eligibility": "units"}, "cần ít nhất một mã đơn vị"),
-    ({"eligibility": "roster", "units": ["TU"]}, "units"),
-    ({"units": ["KHONG-CO"]}, "không có đơn vị mã “KHONG-CO”"),
+     "round-0-hours", "07:30-17:30"),
+    ({"eligibility": "friends"}, "eligibility", "không phải lựa chọn"),
+    ({"eligibility": "units"}, "units", "Cần chọn ít nhất một đơn vị"),
+    ({"eligibility": "roster", "units": ["TU"]}, "units", "Chỉ chọn đơn vị khi"),
+    ({"units": ["KHONG-CO"]}, "units", "Không có đơn vị mã “KHONG-CO”"),
+    ({"prize": [{"name": "Nhất", "count": 1, "division": "Z"}]}, "prize-0-division", "Không có bảng “Z”"),
+    ({"prize": [{"name": "Nhất", "count": 1, "round": 3}]}, "prize-0-round", "Không có đợt thi số 3"),
+    ({"prize": [{"name": "", "count": 1}]}, "prize-0-name", "Vui lòng nhập"),
+    ({"collective": {"metric": "rate", "points": {"Vàng": 1}}}, "collective_points", "không có giải cá nhân: Vàng"),
+    ({"collective": {"level": 1}}, "collective_metric", "Chọn cách xếp hạng đơn vị"),
+    ({"collective": {"metric": "rate", "ties": "coin"}}, "collective_ties", "không phải lựa chọn"),
+    ({"shared_rank": "yes"}, "shared_rank", "có hoặc không"),
+    ({"one_prize": "all"}, "one_prize", "không phải lựa chọn"),
+    ({"certificate_place": "x" * 101}, "certificate_place", "Dài tối đa 100 ký tự"),
 ])
-def test_each_error_is_named_and_nothing_is_written(db, shipped, changes, expected):
+def test_each_error_is_placed_at_its_field_and_nothing_is_written(db, shipped, changes, field, expected):
     result = setup.create(spec(**changes), tz=TZ)
-    assert expected in messages(result)
+    placed = result.checked.by_field()
+    assert any(expected in message for message in placed.get(field, [])), placed
     assert result.contest is None
     assert db.session.query(Contest).count() == 0
+
+
+def test_a_file_error_names_the_place_in_vietnamese_and_the_toml_key(db, shipped):
+    result = setup.create(spec(counting="average", round=[{"opens": "2026-12-07 21:00", "closes": "2026-12-01 07:00"}]),
+                          tz=TZ)
+    assert messages(result) == ("Lượt được tính (counting): “average” không phải lựa chọn có sẵn; hãy chọn trong "
+                                "danh sách. Dùng một trong: best, most_correct, first, last. | "
+                                "Đợt thi 1 › Đóng lúc ([[round]] 1 › closes): Giờ đóng phải sau giờ mở.")
+    # the form shows the message alone beside the field, and the place in Vietnamese above: no file keys
+    shown = [issue.shown() for issue in result.errors]
+    assert shown == ["Lượt được tính: “average” không phải lựa chọn có sẵn; hãy chọn trong danh sách.",
+                     "Đợt thi 1 › Đóng lúc: Giờ đóng phải sau giờ mở."]
 
 
 def test_a_slug_already_used_is_refused(db, shipped):
@@ -91,7 +126,7 @@ def test_cli_creates_and_dry_run_writes_nothing(app, runner, tmp_path):
         db.session.commit()
     dry = runner.invoke(args=["contests", "create", "--from", str(EXAMPLE), "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "chạy thử" in dry.output and "lưu ý" in dry.output
+    assert "chạy thử" in dry.output and "lưu ý" in dry.output and "72 câu, nhưng chỉ có 60" in dry.output
     with app.app_context():
         assert db.session.query(Contest).count() == 0
     done = runner.invoke(args=["contests", "create", "--from", str(EXAMPLE)])

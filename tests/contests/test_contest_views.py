@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from conftest import csrf_token, post_form
+from form_helpers import fields_of, near, press, value_of
+from quiz.audit import services as audit
 from quiz.config import ROOT
 from quiz.contests import services, setup
 from quiz.contests.models import Contest, Round
@@ -77,12 +79,10 @@ def organiser(login_as):
     login_as("organiser")
 
 
-def send(client, data: dict, button: str = "check", file: tuple[bytes, str] | None = None):
-    """Post the set-up form with the text box ``spec`` (or a file) and one of its buttons."""
-    form = {"spec": data.get("spec", ""), button: "1"}
-    if file:
-        form["file"] = (io.BytesIO(file[0]), file[1])
-    return post_form(client, NEW, form, content_type="multipart/form-data")
+def upload(client, data: bytes, filename: str = "cuoc-thi.toml", url: str = NEW + "/nhap"):
+    """“Nhập từ tệp”: a TOML file read into the form."""
+    return post_form(client, url, {"file": (io.BytesIO(data), filename)}, token_from=NEW,
+                     content_type="multipart/form-data")
 
 
 def toml_of(spec: dict) -> str:
@@ -112,8 +112,11 @@ def toml_of(spec: dict) -> str:
 
 def routes(contest_id: int, round_id: int) -> list[tuple[str, str]]:
     c = f"/quan-tri/cuoc-thi/{contest_id}"
-    return [("GET", "/quan-tri/cuoc-thi"), ("GET", NEW), ("POST", NEW), ("GET", c),
-            ("POST", f"{c}/dot/{round_id}/gia-han"), ("POST", f"{c}/danh-sach")]
+    return [("GET", "/quan-tri/cuoc-thi"), ("GET", NEW), ("POST", NEW), ("POST", f"{NEW}/nhap"), ("GET", c),
+            ("GET", f"{c}/sua"), ("POST", f"{c}/sua"), ("POST", f"{c}/sua/nhap"), ("GET", f"{c}/cau-hinh.toml"),
+            ("GET", f"{c}/sao-chep"), ("POST", f"{c}/sao-chep"), ("GET", f"{c}/xoa"), ("POST", f"{c}/xoa"),
+            ("GET", "/quan-tri/cuoc-thi/mau.toml"), ("POST", f"{c}/dot/{round_id}/gia-han"),
+            ("POST", f"{c}/danh-sach")]
 
 
 def test_anonymous_goes_to_login(app, client, contest):
@@ -130,7 +133,7 @@ def test_members_and_unit_managers_are_refused(app, client, contest, login_as, r
     login_as(role)
     token = csrf_token(client, "/tai-khoan")
     for method, url in routes(*contest):
-        data = {"csrf_token": token, "spec": EXAMPLE, "create": "1",
+        data = {"csrf_token": token, "title": "X", "action": "save", "first_opens": "01/01/2031 07:00",
                 "closes_at": f"{local_minute(timedelta(days=9)):%Y-%m-%dT%H:%M}"} if method == "POST" else None
         response = client.open(url, method=method, data=data)
         assert response.status_code == 403, (role, method, url)
@@ -152,117 +155,347 @@ def test_organisers_and_admins_see_the_list_with_rounds_in_local_time(app, clien
     assert 'href="/quan-tri/cuoc-thi"' in text(client.get("/"))  # the nav link
 
 
-# --- Set-up from TOML -----------------------------------------------------------------------
+# --- The set-up form -------------------------------------------------------------------------
 
-def test_the_new_page_is_prefilled_with_the_example(client, organiser):
+def visible(html: str) -> str:
+    """The page's text as read (tags and attribute values left out)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def fill_two_rounds_two_banks(client) -> str:
+    """The new page, with two rounds and two draw rows added (no JavaScript: the "+" buttons)."""
+    html = text(client.get(NEW))
+    html = text(press(client, NEW, html, "add:round"))
+    html = text(press(client, NEW, html, "add:draw"))
+    return html
+
+
+TWO_ROUNDS = {"title": "Hội thi tìm hiểu Chuyên đề năm 2026", "max_attempts": "3", "time_limit_s": "20",
+              "round-0-name": "Tuần 1", "round-0-opens": "01/12/2026 07:00", "round-0-closes": "07/12/2026 21:00",
+              "round-1-name": "Tuần 2", "round-1-opens": "08/12/2026 07:00", "round-1-closes": "14/12/2026 21:00",
+              "draw-0-bank": "Chuyên đề năm 2026 – Bắc Ninh", "draw-0-count": "12",
+              "draw-1-bank": "Chỉ thị 05-CT/TW và Kết luận 01-KL/TW (chung)", "draw-1-count": "8"}
+
+
+def test_the_new_page_is_a_form_in_vietnamese_with_the_defaults(client, shipped, organiser):
     body = text(client.get(NEW))
-    assert "tim-hieu-chuyen-de-2026" in body and "[[draw]]" in body
-    assert "Kiểm tra" in body and "Tạo cuộc thi" in body
-    assert 'style="' not in body and "<script>" not in body
-
-
-def test_check_shows_warnings_and_writes_nothing(app, client, shipped, organiser):
-    response = send(client, {"spec": EXAMPLE}, "check")
-    assert response.status_code == 200, text(response)
-    body = text(response)
-    assert "Đặc tả hợp lệ" in body and "chưa ghi gì" in body
-    assert "72 câu, nhưng chỉ có 60" in body                   # the warning, with its numbers
-    assert "tim-hieu-chuyen-de-2026" in body                  # the text box keeps what was sent
-    assert count_contests(app) == 0
-
-
-def test_create_makes_the_contest_and_flashes_the_warnings(app, client, shipped, organiser):
-    response = send(client, {"spec": EXAMPLE}, "create")
-    assert response.status_code == 302, text(response)
-    with app.app_context():
-        contest = db.session.scalars(select(Contest)).one()
-        assert response.headers["Location"].endswith(f"/quan-tri/cuoc-thi/{contest.id}")
-        assert [r.opens_at for r in contest.rounds] == [datetime(2026, 12, 1, 0, 0), datetime(2026, 12, 8, 0, 0)]
-    page = client.get(response.headers["Location"])
-    body = text(page)
-    assert "Đã tạo cuộc thi" in body and "72 câu, nhưng chỉ có 60" in body
-    assert "07:00 01/12/2026" in body and "21:00 07/12/2026" in body     # local times
-    # settings in Vietnamese words
-    for words in ("20 phút", "15 giây", "lượt có kết quả cao nhất", "10 phút", "số câu đúng",
-                  "chênh lệch câu dự đoán", "thời gian làm bài", "thời điểm nộp bài",
-                  "số người trả lời đúng tất cả các câu", "sau khi đợt thi đóng",
-                  "Bảng A: cán bộ, đảng viên, công chức", "Đảng viên",
-                  "Chuyên đề năm 2026 – Bắc Ninh", "Chỉ thị 05-CT/TW và Kết luận 01-KL/TW (chung)",
-                  "không sửa được"):
+    for words in ("Tên cuộc thi", "Thể lệ", "Thời gian làm bài (phút)", "Đợt 1", "Mở lúc", "Đóng lúc",
+                  "Khung giờ hằng ngày", "Rút đề", "Chuyên đề năm 2026 – Bắc Ninh (60 câu)", "Ai được dự thi",
+                  "Bảng", "Thứ tự xếp hạng", "Số câu đúng", "Giải tập thể", "Mỗi người một giải",
+                  "Địa danh trên giấy chứng nhận", "Chức danh người ký", "Họ tên người ký",
+                  "+ Thêm đợt thi", "+ Thêm dòng rút đề", "Nhập từ tệp", "Kiểm tra", "Tạo cuộc thi"):
         assert words in body, words
-    assert body.index("số câu đúng") < body.index("chênh lệch câu dự đoán") < body.index("thời điểm nộp bài")
+    assert value_of(body, "time_limit_s") == "20" and value_of(body, "max_attempts") == "1"
+    assert value_of(body, "tie_break-score") == "1" and value_of(body, "tie_break-submitted_at") == "4"
+    assert 'style="' not in body and "<script>" not in body
+    assert not re.search(r"time_limit_s|\[\[round\]\]|tie_break", visible(body))       # no file keys shown
 
 
-def test_create_from_an_uploaded_file(app, client, shipped, organiser):
-    spec = running_spec(slug="tu-tep", max_attempts=0)
-    response = send(client, {"spec": ""}, "create", file=(toml_of(spec).encode(), "cuoc-thi.toml"))
-    assert response.status_code == 302, text(response)
+def test_an_organiser_creates_two_rounds_and_a_two_bank_draw_without_javascript(app, client, shipped, organiser):
+    html = fill_two_rounds_two_banks(client)
+    assert value_of(html, "round-1-opens") == "" and value_of(html, "draw-1-count") == ""
+    checked = press(client, NEW, html, "check", TWO_ROUNDS)
+    assert checked.status_code == 200, text(checked)
+    body = text(checked)
+    assert "Cài đặt hợp lệ" in body and "chưa ghi gì" in body
+    # each row says how many questions match; the pool warning has its numbers, beside its row
+    assert "<strong>60</strong> câu phù hợp" in near(body, "draw-0-count")
+    assert "6 lượt thi (3 lượt × 2 đợt) × 12 câu = 72 câu, nhưng chỉ có 60 câu" in near(body, "draw-0-count")
+    assert count_contests(app) == 0
+    saved = press(client, NEW, body, "save")
+    assert saved.status_code == 302, text(saved)
     with app.app_context():
         contest = db.session.scalars(select(Contest)).one()
-        assert contest.slug == "tu-tep" and contest.max_attempts is None
-    assert "không giới hạn" in text(client.get(response.headers["Location"]))
+        assert saved.headers["Location"].endswith(f"/quan-tri/cuoc-thi/{contest.id}")
+        assert contest.slug == "hoi-thi-tim-hieu-chuyen-de-nam-2026"              # made from the title
+        assert [r.opens_at for r in contest.rounds] == [datetime(2026, 12, 1, 0, 0), datetime(2026, 12, 8, 0, 0)]
+        assert [(r.count, r.position) for r in contest.draw_rules] == [(12, 1), (8, 2)]
+        assert contest.time_limit_s == 1200 and contest.max_attempts == 3
+        [entry] = audit.entries(contest_id=contest.id)
+        assert entry[0].action == "contest.create" and entry[1] == "Nguyễn Văn An"
+    page = text(client.get(saved.headers["Location"]))
+    assert "Đã tạo cuộc thi" in page and "72 câu, nhưng chỉ có 60" in page
+    assert "07:00 01/12/2026" in page and "21:00 14/12/2026" in page
+    for words in ("20 phút", "15 giây", "lượt có kết quả cao nhất", "số câu đúng", "chênh lệch câu dự đoán",
+                  "Chuyên đề năm 2026 – Bắc Ninh", "Chỉ thị 05-CT/TW và Kết luận 01-KL/TW (chung)",
+                  "Nhật ký thay đổi", "tạo cuộc thi"):
+        assert words in page, words
 
 
-def test_a_spec_with_errors_lists_every_one_and_writes_nothing(app, client, shipped, organiser):
-    spec = tomllib.loads(EXAMPLE)
-    spec["round"][1] = {"name": "Tuần 2", "opens": "2026-12-14 21:00", "closes": "2026-12-08 07:00"}
-    spec["draw"][1]["bank"] = "Ngân hàng không có"
-    spec["counting"] = "average"
-    for button in ("check", "create"):
-        response = send(client, {"spec": toml_of(spec)}, button)
+def test_errors_sit_beside_their_fields_in_plain_vietnamese_and_nothing_is_written(app, client, shipped, organiser):
+    html = text(client.get(NEW))
+    wrong = {"title": "Hội thi", "time_limit_s": "hai mươi", "round-0-opens": "07/12/2026 21:00",
+             "round-0-closes": "01/12/2026 07:00", "draw-0-bank": "Chuyên đề năm 2026 – Bắc Ninh",
+             "draw-0-count": "61", "tie_break-prediction": "1"}
+    for button in ("check", "save"):
+        response = press(client, NEW, html, button, wrong)
         assert response.status_code == 422, (button, text(response))
         body = text(response)
-        assert re.search(r"Đặc tả có lỗi, chưa ghi gì \((\d+)\)", body).group(1) == "3"
-        assert "round 2: giờ đóng phải sau giờ mở." in body
-        assert "không có ngân hàng “Ngân hàng không có”" in body
-        assert "counting: cần một trong: best, most_correct, first, last." in body
+        assert "Còn 4 lỗi, chưa ghi gì" in body
+        assert "Giờ đóng phải sau giờ mở." in near(body, "round-0-closes")
+        assert "Cần 61 câu nhưng ngân hàng chỉ có 60 câu phù hợp." in near(body, "draw-0-count")
+        assert "Cần một số phút lớn hơn 0" in near(body, "time_limit_s")
+        assert "Hai tiêu chí cùng đứng thứ 1 (số câu đúng và chênh lệch câu dự đoán)" in near(body, "tie_break-submitted_at", 3000)
+        assert value_of(body, "time_limit_s") == "hai mươi"                      # what was typed is shown back
+        assert value_of(body, "round-0-opens") == "07/12/2026 21:00"
+        assert "[[round]]" not in body and "closes" not in visible(body) and "count" not in visible(body)
     assert count_contests(app) == 0
+
+
+def test_rows_are_added_and_removed_and_units_found_without_javascript(app, client, shipped, organiser, make_unit):
+    make_unit("TU", name="Tỉnh ủy Bình An")
+    make_unit("TU.H1", "TU", name="Huyện ủy Hòa Bình")
+    html = text(press(client, NEW, text(client.get(NEW)), "add:round"))
+    assert value_of(html, "round-1-row") == "1"
+    html = text(press(client, NEW, html, "remove:round-1"))
+    assert value_of(html, "round-1-row") is None and value_of(html, "round-0-row") == "1"
+    found = press(client, NEW, html, "enter", {"unit_search": "hoa binh", "eligibility": "units"})
+    body = text(found)
+    assert found.status_code == 200 and "Huyện ủy Hòa Bình" in body
+    assert 'name="units" value="TU.H1">' in body                               # offered, not yet ticked
+    fields = {**TWO_ROUNDS, "round-1-name": None, "round-1-opens": None, "round-1-closes": None,
+              "draw-1-bank": None, "draw-1-count": None, "units": ["TU.H1"], "unit_search": ""}
+    saved = press(client, NEW, body, "save", fields)
+    assert saved.status_code == 302, text(saved)
+    with app.app_context():
+        contest = db.session.scalars(select(Contest)).one()
+        assert contest.eligibility == "units" and [u.code for u in services.eligible_units(contest)] == ["TU.H1"]
+        assert len(contest.rounds) == 1
+    assert "Huyện ủy Hòa Bình (TU.H1)" in text(client.get(saved.headers["Location"]))
+
+
+def test_a_toml_file_is_read_into_the_form_then_saved_from_it(app, client, shipped, organiser):
+    response = upload(client, EXAMPLE.encode())
+    assert response.status_code == 200, text(response)
+    body = text(response)
+    assert "Đã đọc tệp “cuoc-thi.toml” vào biểu mẫu (chưa ghi gì)" in body
+    assert value_of(body, "title") == "Hội thi trực tuyến tìm hiểu Chuyên đề năm 2026"
+    assert value_of(body, "round-1-opens") == "08/12/2026 07:00" and value_of(body, "min_delay_s") == "10"
+    assert value_of(body, "collective_points:Nhất") == "5" and value_of(body, "division-1-code") == "B"
+    assert "72 câu, nhưng chỉ có 60" in body
+    assert count_contests(app) == 0
+    saved = press(client, NEW, body, "save")
+    assert saved.status_code == 302, text(saved)
+    with app.app_context():
+        contest = db.session.scalars(select(Contest)).one()
+        from_form = setup.of_contest(contest)
+        direct = setup.create(dict(tomllib.loads(EXAMPLE), slug="truc-tiep"), tz=TZ).contest
+        expected = setup.of_contest(direct)
+        assert {**from_form, "slug": "truc-tiep"} == expected                      # the form lost nothing
 
 
 @pytest.mark.parametrize("source, expected", [
     ('slug = "a"\ntitle = \n', "sai cú pháp TOML ở dòng 2"),
     ('[[round]\nname = "x"\n', "sai cú pháp TOML ở dòng 1"),
     ('slug = "a"\ntitle = ', "sai cú pháp TOML ở cuối văn bản"),
-    ("", "Vui lòng nhập đặc tả"),
+    ("  \n", "Tệp trống"),
 ])
 def test_a_toml_syntax_error_is_a_vietnamese_message(app, client, shipped, organiser, source, expected):
-    for button in ("check", "create"):
-        response = send(client, {"spec": source}, button)
-        assert response.status_code == 422, text(response)
-        assert expected in text(response)
-        assert str(escape(source.split("\n")[0])) in text(response)   # what was sent is shown back to fix
+    response = upload(client, source.encode())
+    assert response.status_code == 422, text(response)
+    assert expected in text(response)
     assert count_contests(app) == 0
 
 
-@pytest.mark.parametrize("source, expected", [
-    ('round = "Tuần 1"\n', "round: cần các mục đợt thi"),
-    ('draw = [1, 2]\n', "draw: cần các mục dòng rút đề"),
-    ('prediction = "đoán"\n', "prediction: cần một bảng"),
+@pytest.mark.parametrize("source, field, expected", [
+    ('round = "Tuần 1"\n', "round", "Cần các mục đợt thi"),
+    ('draw = [1, 2]\n', "draw", "Cần các mục dòng rút đề"),
+    ('prediction = "đoán"\n', "prediction_metric", "Cần một bảng [prediction]"),
 ])
-def test_valid_toml_of_the_wrong_shape_is_an_error_not_a_crash(app, client, shipped, organiser, source, expected):
-    response = send(client, {"spec": source}, "create")
+def test_valid_toml_of_the_wrong_shape_is_an_error_not_a_crash(app, client, shipped, organiser, source, field,
+                                                               expected):
+    response = upload(client, source.encode())
     assert response.status_code == 422, text(response)
     assert expected in text(response)
     assert count_contests(app) == 0
 
 
 def test_a_file_that_is_not_toml_or_not_utf8_is_refused(app, client, organiser):
-    response = send(client, {"spec": EXAMPLE}, "check", file=(b"x", "cuoc-thi.xlsx"))
+    response = upload(client, b"x", "cuoc-thi.xlsx")
     assert response.status_code == 422 and "Chỉ nhận tệp .toml." in text(response)
-    response = send(client, {"spec": ""}, "check", file=('title = "Hội thi"'.encode("utf-16"), "a.toml"))
+    response = upload(client, 'title = "Hội thi"'.encode("utf-16"), "a.toml")
     assert response.status_code == 422 and "UTF-8" in text(response)
     assert count_contests(app) == 0
+
+
+def test_the_configuration_downloads_as_toml_and_imports_again(app, client, contest, organiser):
+    contest_id, _ = contest
+    response = client.get(f"/quan-tri/cuoc-thi/{contest_id}/cau-hinh.toml")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="tim-hieu-chuyen-de-2026.toml"'
+    raw = tomllib.loads(text(response))
+    assert "# Thời gian làm bài" in text(response)
+    with app.app_context():
+        again = setup.create(dict(raw, slug="lan-hai"), tz=TZ)
+        assert again.errors == [] and [str(w) for w in again.warnings if "không dùng" in str(w)] == []
+        original = setup.of_contest(db.session.get(Contest, contest_id))
+        assert {**setup.of_contest(again.contest), "slug": original["slug"]} == original
+    example = client.get("/quan-tri/cuoc-thi/mau.toml")
+    assert example.status_code == 200 and "certificate_signer_name" in text(example)
+
+
+def test_the_form_exports_what_it_holds_as_toml(app, client, shipped, organiser):
+    html = fill_two_rounds_two_banks(client)
+    response = press(client, NEW, html, "export", TWO_ROUNDS)
+    assert response.status_code == 200, text(response)
+    assert response.headers["Content-Disposition"].endswith('filename="hoi-thi-tim-hieu-chuyen-de-nam-2026.toml"')
+    raw = tomllib.loads(text(response))
+    assert [r["opens"] for r in raw["round"]] == ["2026-12-01 07:00", "2026-12-08 07:00"]
+    assert count_contests(app) == 0
+
+
+# --- Editing, copying, deleting ---------------------------------------------------------------
+
+def edit_url(contest_id: int) -> str:
+    return f"/quan-tri/cuoc-thi/{contest_id}/sua"
+
+
+def add_attempt(app, make_user, contest_id: int) -> None:
+    """A member's finished attempt in the contest's first round."""
+    from quiz.accounts.models import User
+    from quiz.attempts.models import Attempt
+
+    user_id = make_user(phone="0912999001").id
+    with app.app_context():
+        round_ = db.session.get(Contest, contest_id).rounds[0]
+        start = round_.opens_at + timedelta(minutes=5)
+        db.session.add(Attempt(contest_id=contest_id, round_id=round_.id, user_id=user_id, number=1, seed=1,
+                               unit_id=db.session.get(User, user_id).unit_id, started_at=start,
+                               deadline_at=start + timedelta(minutes=20), finished_at=start + timedelta(minutes=5),
+                               score=10, time_used_ms=300_000))
+        db.session.commit()
+
+
+def test_a_typo_fixed_after_saving_is_in_the_contest_log_with_who_and_what(app, client, contest, organiser):
+    contest_id, _ = contest
+    html = text(client.get(edit_url(contest_id)))
+    assert value_of(html, "title") == "Hội thi trực tuyến tìm hiểu Chuyên đề năm 2026"
+    assert "Không sửa được nữa" not in html                                   # no attempt yet: all of it
+    saved = press(client, edit_url(contest_id), html, "save", {"title": "Hội thi trực tuyến tìm hiểu Chuyên đề năm 2026 (sửa)"})
+    assert saved.status_code == 302, text(saved)
+    page = text(client.get(saved.headers["Location"]))
+    assert "Đã lưu thay đổi: Tên cuộc thi." in page
+    log = page[page.index("Nhật ký thay đổi"):]
+    assert "Nguyễn Văn An" in log and "sửa cuộc thi" in log and "Sửa Tên cuộc thi" in log
+    assert "Chuyên đề năm 2026 → Hội thi trực tuyến tìm hiểu Chuyên đề năm 2026 (sửa)" in log
+    unchanged = press(client, edit_url(contest_id), text(client.get(edit_url(contest_id))), "save")
+    assert "Không có thay đổi nào." in text(client.get(unchanged.headers["Location"]))
+    with app.app_context():
+        assert [e.action for e, _ in audit.entries(contest_id=contest_id)] == ["contest.edit"]
+
+
+def test_once_attempts_exist_the_page_says_what_is_locked_and_why(app, client, shipped, organiser, make_user):
+    with app.app_context():
+        spec = running_spec()
+        spec["round"].append({"name": "Tuần 2", "opens": f"{local_minute(timedelta(days=3)):%Y-%m-%d %H:%M}",
+                              "closes": f"{local_minute(timedelta(days=9)):%Y-%m-%d %H:%M}"})
+        contest_id = setup.create(spec, tz=TZ).contest.id
+        db.session.commit()
+    add_attempt(app, make_user, contest_id)
+    html = text(client.get(edit_url(contest_id)))
+    assert "Cuộc thi đã có lượt thi: cách rút đề" in html and "sao chép thành cuộc thi mới" in html
+    assert "Không sửa được nữa: cuộc thi đã có lượt thi" in html
+    inputs = fields_of(html)
+    for locked in ("time_limit_s", "max_attempts", "counting", "draw-0-bank", "draw-0-count", "tie_break-score",
+                   "division-0-name", "slug", "round-0-opens", "round-0-closes"):
+        assert locked not in inputs, locked                                     # disabled: shown, not sent
+    for free in ("title", "rules", "prize-0-name", "certificate_place", "round-0-name", "round-1-opens"):
+        assert free in inputs, free
+    assert "Đợt đã mở lúc" in html and "Gia hạn" in html
+    later = local_minute(timedelta(days=10))
+    changes = {"title": "Tên mới", "round-1-closes": f"{later:%d/%m/%Y %H:%M}", "prize-0-count": "2",
+               "certificate_signer_name": "Nguyễn Văn Bình", "time_limit_s": "5"}   # the last one is not on the page
+    saved = press(client, edit_url(contest_id), html, "save", changes)
+    assert saved.status_code == 302, text(saved)
+    with app.app_context():
+        contest = db.session.get(Contest, contest_id)
+        assert contest.title == "Tên mới" and contest.time_limit_s == 1200
+        assert contest.rounds[1].closes_at == to_utc(later) and contest.prize_tiers[0].count == 2
+        assert contest.certificate_signer_name == "Nguyễn Văn Bình"
+    added = text(press(client, edit_url(contest_id), text(client.get(edit_url(contest_id))), "add:round"))
+    opens, closes = local_minute(timedelta(days=11)), local_minute(timedelta(days=12))
+    saved = press(client, edit_url(contest_id), added, "save",
+                  {"round-2-opens": f"{opens:%d/%m/%Y %H:%M}", "round-2-closes": f"{closes:%d/%m/%Y %H:%M}"})
+    assert saved.status_code == 302, text(saved)
+    with app.app_context():
+        assert [r.name for r in db.session.get(Contest, contest_id).rounds] == ["Tuần 1", "Tuần 2", "Đợt 3"]
+    page = text(client.get(f"/quan-tri/cuoc-thi/{contest_id}"))
+    assert f"/quan-tri/cuoc-thi/{contest_id}/xoa" not in page and "không xoá được" in page
+
+
+def test_a_contest_is_copied_with_its_rounds_moved_and_nothing_opened(app, client, contest, organiser):
+    contest_id, _ = contest
+    url = f"/quan-tri/cuoc-thi/{contest_id}/sao-chep"
+    form = text(client.get(url))
+    assert "Hội thi trực tuyến tìm hiểu Chuyên đề năm 2026 (bản sao)" in form
+    assert 'value="tim-hieu-chuyen-de-2026-ban-sao"' in form
+    past = post_form(client, url, {"title": "Năm sau", "slug": "nam-sau", "first_opens": "01/01/2020 07:00"})
+    assert past.status_code == 422 and "phải mở sau bây giờ" in text(past)
+    taken = post_form(client, url, {"title": "Năm sau", "slug": "tim-hieu-chuyen-de-2026",
+                                    "first_opens": "01/12/2030 07:00"})
+    assert taken.status_code == 422 and "Đã có cuộc thi dùng tên ngắn" in text(taken)
+    done = post_form(client, url, {"title": "Năm sau", "slug": "nam-sau", "first_opens": "01/12/2030 07:00"})
+    assert done.status_code == 302, text(done)
+    with app.app_context():
+        old, new = db.session.get(Contest, contest_id), services.contest_by_slug("nam-sau")
+        assert new.rounds[0].opens_at == datetime(2030, 12, 1, 0, 0)
+        assert new.rounds[0].closes_at - new.rounds[0].opens_at == old.rounds[0].closes_at - old.rounds[0].opens_at
+        assert [(r.count, r.bank_id) for r in new.draw_rules] == [(r.count, r.bank_id) for r in old.draw_rules]
+        assert [e.action for e, _ in audit.entries(contest_id=new.id)] == ["contest.copy"]
+    assert "Sao chép từ “Hội thi trực tuyến" in text(client.get(done.headers["Location"]))
+
+
+def test_a_contest_without_attempts_is_deleted_after_confirming(app, client, contest, organiser):
+    contest_id, _ = contest
+    url = f"/quan-tri/cuoc-thi/{contest_id}/xoa"
+    confirm = text(client.get(url))
+    assert "Xoá hẳn cuộc thi" in confirm and "Không hoàn tác được" in confirm
+    done = post_form(client, url, {})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/quan-tri/cuoc-thi")
+    assert "Đã xoá cuộc thi" in text(client.get("/quan-tri/cuoc-thi"))
+    assert count_contests(app) == 0
+    with app.app_context():
+        assert [e.action for e, _ in audit.entries()] == ["contest.delete"]
+        assert db.session.scalar(select(func.count(Round.id))) == 0
+
+
+def test_a_contest_with_attempts_is_not_deleted(app, client, contest, organiser, make_user):
+    contest_id, _ = contest
+    add_attempt(app, make_user, contest_id)
+    url = f"/quan-tri/cuoc-thi/{contest_id}/xoa"
+    assert "không xoá được" in text(client.get(url))
+    refused = post_form(client, url, {}, token_from=f"/quan-tri/cuoc-thi/{contest_id}")   # a page sent earlier
+    assert refused.status_code == 303
+    assert "không xoá được" in text(client.get(refused.headers["Location"]))
+    assert count_contests(app) == 1
+
+
+def test_each_round_links_to_its_live_page_once_that_page_exists(app, client, contest, organiser):
+    from flask import Blueprint
+
+    contest_id, round_id = contest
+    live = f"/quan-tri/cuoc-thi/{contest_id}/dot/{round_id}/theo-doi"
+    if "control.round_page" not in app.view_functions:
+        assert "Theo dõi, điều khiển đợt" not in text(client.get(f"/quan-tri/cuoc-thi/{contest_id}"))
+        stand_in = Blueprint("control", __name__)
+        stand_in.add_url_rule("/quan-tri/cuoc-thi/<int:contest_id>/dot/<int:round_id>/theo-doi", "round_page",
+                              lambda contest_id, round_id: "")
+        app.register_blueprint(stand_in)
+    assert f'href="{live}">Theo dõi, điều khiển đợt →' in text(client.get(f"/quan-tri/cuoc-thi/{contest_id}"))
 
 
 # --- The contest page -------------------------------------------------------------------------
 
 def test_the_rules_text_is_text_never_markup(app, client, shipped, organiser):
-    spec = running_spec(rules="Dòng một\n<script>alert(1)</script>\n<b>đậm</b>")
-    response = send(client, {"spec": toml_of(spec)}, "create")
-    assert response.status_code == 302, text(response)
-    body = text(client.get(response.headers["Location"]))
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "&lt;b&gt;đậm&lt;/b&gt;" in body
-    assert "<script>alert(1)" not in body and "<b>đậm" not in body
+    with app.app_context():
+        contest_id = setup.create(running_spec(rules="Dòng một\n<script>alert(1)</script>\n<b>đậm</b>"),
+                                  tz=TZ).contest.id
+        db.session.commit()
+    for url in (f"/quan-tri/cuoc-thi/{contest_id}", edit_url(contest_id)):
+        body = text(client.get(url))
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "&lt;b&gt;đậm&lt;/b&gt;" in body
+        assert "<script>alert(1)" not in body and "<b>đậm" not in body
+    body = text(client.get(f"/quan-tri/cuoc-thi/{contest_id}"))
     assert 'class="rules-text">Dòng một\n&lt;script&gt;' in body        # line breaks kept (pre-line)
 
 
