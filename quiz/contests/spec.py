@@ -1190,10 +1190,17 @@ def changed_locked(before: dict, after: dict, locks: Locks) -> list[Issue]:
             issues.append(Issue((t.key,), f"Không sửa được nữa. {reason}"))
     rounds_before, rounds_after = before["round"], after["round"]
     times = [f.key for f in ROUND.fields if f.lock == OPENED]
+    shown = [tuple(row[k] for k in times) for row in rounds_after]
     for i, reason in sorted(locks.opened.items()):
-        if i >= len(rounds_after):
-            issues.append(Issue(("round",), f"Đợt “{rounds_before[i]['name']}” đã mở: không xoá được."))
-        elif any(rounds_before[i][k] != rounds_after[i][k] for k in times):
+        mine, name = tuple(rounds_before[i][k] for k in times), rounds_before[i]["name"]
+        if i < len(shown) and shown[i] == mine:
+            continue
+        if mine in shown:
+            issues.append(Issue(("round", shown.index(mine)), f"Đợt “{name}” đã mở: giữ nguyên là đợt thứ {i + 1} "
+                                                              "(thêm đợt mới ở cuối danh sách)."))
+        elif len(rounds_after) < len(rounds_before):
+            issues.append(Issue(("round",), f"Đợt “{name}” đã mở: không xoá được."))
+        else:
             issues.append(Issue(("round", i), f"Không sửa được giờ của đợt này nữa. {reason}"))
     return issues
 
