@@ -97,8 +97,9 @@ class Text(Kind):
             raw = ""
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
             raise Invalid("Cần một đoạn chữ.")
+        raw = str(raw).replace("\x00", "")  # PostgreSQL stores no NUL character
         if self.multiline:
-            value = "\n".join(line.rstrip() for line in unicodedata.normalize("NFC", str(raw))
+            value = "\n".join(line.rstrip() for line in unicodedata.normalize("NFC", raw)
                               .replace("\r\n", "\n").split("\n")).strip()
         else:
             value = clean(raw)
@@ -227,6 +228,7 @@ class Choice(Kind):
         return self.options.get(value, value) if value else self.none_label
 
 
+YEARS = (2000, 2200)  # a contest's times (and nothing past what time zones can convert)
 _MOMENT_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %Hh%M", "%d/%m/%Y")
 
 
@@ -257,6 +259,8 @@ class Moment(Kind):
                 raise Invalid("Vui lòng nhập ngày giờ (dd/mm/yyyy HH:MM).")
             raise Invalid("Cần ngày giờ dạng dd/mm/yyyy HH:MM, ví dụ 01/12/2026 07:00.",
                           "Trong tệp cũng viết được YYYY-MM-DD HH:MM.")
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            raise Invalid(f"Năm cần từ {YEARS[0]} đến {YEARS[1]}.")
         if value.tzinfo is not None:
             value = value.astimezone(tz).replace(tzinfo=None)
         return value
@@ -371,7 +375,7 @@ class Order(Kind):
             raw = [keys[0] for _, keys in sorted(positions.items())]
         if not isinstance(raw, list) or not raw:
             raise Invalid("Chọn ít nhất một tiêu chí xếp hạng.", f"Dùng danh sách lấy từ: {', '.join(self.options)}.")
-        unknown = [str(k) for k in raw if k not in self.options]
+        unknown = [str(k) for k in raw if not isinstance(k, str) or k not in self.options]
         if unknown:
             raise Invalid(f"Không có tiêu chí: {', '.join(unknown)}.", f"Dùng các tiêu chí: {', '.join(self.options)}.")
         if len(set(raw)) != len(raw):
@@ -403,7 +407,7 @@ class Many(Kind):
             return []
         if not isinstance(raw, list):
             raise Invalid("Cần một danh sách.", f"Ví dụ [\"{next(iter(self.options))}\"].")
-        unknown = [str(k) for k in raw if k not in self.options]
+        unknown = [str(k) for k in raw if not isinstance(k, str) or k not in self.options]
         if unknown:
             raise Invalid(f"Không có đối tượng: {', '.join(unknown)}.", f"Dùng các mã: {', '.join(self.options)}.")
         return [key for key in self.options if key in raw]
@@ -430,7 +434,7 @@ class Codes(Kind):
         if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
             raise Invalid("Cần danh sách mã đơn vị.", "Ví dụ [\"TU.H01\"].")
         codes = []
-        for code in map(clean, raw):
+        for code in (clean(c.replace("\x00", "")) for c in raw):
             if code and code not in codes:
                 codes.append(code)
         return codes
@@ -469,7 +473,7 @@ class Points(Kind):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 10_000:
                 raise Invalid(f"Điểm của giải {name} cần là một số từ 0 đến 10.000.",
                               "Ví dụ { \"Nhất\" = 5, \"Nhì\" = 3 }.")
-            points[clean(name)] = int(value) if float(value).is_integer() else float(value)
+            points[clean(str(name).replace("\x00", ""))] = int(value) if float(value).is_integer() else float(value)
         return points
 
     def show(self, raw):
@@ -518,6 +522,7 @@ class Table:
     lock: str | None = None
     min_rows: int = 0
     hint: str = ""
+    section: str = ""         # the whole table: "Rút đề"
 
     def field(self, key: str) -> Field:
         return next(f for f in self.fields if f.key == key)
@@ -588,26 +593,26 @@ ROUND = Table("round", "Đợt thi", (
     Field("closes", "Đóng lúc", Moment(), None, lock=OPENED),
     Field("days", "Khung giờ: các thứ", Days(), None, lock=OPENED),
     Field("hours", "Khung giờ: giờ", Hours(), None, "Ví dụ 07:30-17:30; trống: cả ngày.", lock=OPENED),
-), min_rows=1, hint="Giờ địa phương, dạng dd/mm/yyyy HH:MM. Khung giờ hằng ngày không bắt buộc: chọn các thứ "
+), min_rows=1, section="Đợt thi", hint="Giờ địa phương, dạng dd/mm/yyyy HH:MM. Khung giờ hằng ngày không bắt buộc: chọn các thứ "
                     "và/hoặc giờ; lượt thi bắt đầu trong khung kết thúc khi khung đóng.")
 DIVISION = Table("division", "Bảng", (
     Field("code", "Mã bảng", Text(20), "", "A, B, C…; để trống: tự đặt."),
     Field("name", "Tên bảng", Text(200, required=True)),
     Field("categories", "Đối tượng", Many(dict(CATEGORIES)), []),
-), lock=ATTEMPTS, hint="Mỗi bảng xếp hạng riêng những người thuộc các đối tượng của bảng. Không chia bảng: để trống.")
+), lock=ATTEMPTS, section="Bảng", hint="Mỗi bảng xếp hạng riêng những người thuộc các đối tượng của bảng. Không chia bảng: để trống.")
 DRAW = Table("draw", "Dòng rút đề", (
     Field("bank", "Ngân hàng", Text(200, required=True)),
     Field("tag", "Chủ đề", Text(100), "", "Trống: mọi chủ đề."),
     Field("difficulty", "Mức độ", Choice(dict(DIFFICULTIES), optional=True, none_label="mọi mức"), None),
     Field("count", "Số câu", Integer(1, 1000, unit="câu")),
-), lock=ATTEMPTS, min_rows=1, hint="Mỗi lượt thi rút đủ số câu của từng dòng, không câu nào hai lần; các lượt sau "
+), lock=ATTEMPTS, min_rows=1, section="Rút đề", hint="Mỗi lượt thi rút đủ số câu của từng dòng, không câu nào hai lần; các lượt sau "
                                     "của một người tránh câu đã gặp khi ngân hàng còn câu.")
 PRIZE = Table("prize", "Giải", (
     Field("name", "Tên giải", Text(50, required=True), "", "Nhất, Nhì, Ba, Khuyến khích…"),
     Field("count", "Số giải", Integer(1, 100_000)),
     Field("division", "Bảng", Text(20), None, "Trống: mọi bảng."),
     Field("round", "Đợt", Integer(1, MAX_ROWS, optional=True), None, "Trống: mọi đợt."),
-), lock=RESULTS, hint="Trao theo thứ tự hạng: các giải ở dòng trên trước, mỗi đợt và mỗi bảng.")
+), lock=RESULTS, section="Giải cá nhân", hint="Trao theo thứ tự hạng: các giải ở dòng trên trước, mỗi đợt và mỗi bảng.")
 TABLES: tuple[Table, ...] = (ROUND, DIVISION, DRAW, PRIZE)
 
 _BY_KEY = {f.key: f for f in SETTINGS}
@@ -664,7 +669,7 @@ class Issue:
         if head in _TABLES:
             t = _TABLES[head]
             if len(self.path) == 1:
-                return t.label
+                return t.section
             where = f"{t.label} {self.path[1] + 1}"
             if len(self.path) > 2:
                 where += f" › {t.field(self.path[2]).label}"
@@ -1082,8 +1087,29 @@ def form_data(raw: dict, tz: ZoneInfo) -> dict:
     return data
 
 
+class _Sent:
+    """The browser's form without NUL characters (PostgreSQL stores none, and a search with
+    one would fail)."""
+
+    def __init__(self, form):
+        self.form = form
+
+    def get(self, name: str, default: str = "") -> str:
+        return str(self.form.get(name, default)).replace("\x00", "")
+
+    def getlist(self, name: str) -> list[str]:
+        return [str(v).replace("\x00", "") for v in self.form.getlist(name)]
+
+    def __contains__(self, name) -> bool:
+        return name in self.form
+
+    def __iter__(self):
+        return iter(self.form)
+
+
 def posted(form) -> dict:
     """What the browser sent, as ``form_data`` lays it out (so a page shows it back)."""
+    form = _Sent(form)
     data: dict = {f.name: f.kind.post(form, f.name) for f in SETTINGS}
     rows: dict[str, dict[int, None]] = {t.key: {} for t in TABLES}
     for key in form:

@@ -187,3 +187,41 @@ def test_a_daily_window_and_a_roster_are_set_up(db, shipped):
     assert second.window_days is None
     assert result.contest.time_zone == "Asia/Ho_Chi_Minh" and result.contest.eligibility == "roster"
     assert any("nhớ nhập danh sách" in str(w) for w in result.warnings)
+
+
+def test_cli_exports_a_contest_that_creates_again(app, runner, tmp_path):
+    from quiz.audit import services as audit
+    from quiz.banks import shipped
+    from quiz.db import utcnow
+    from quiz.extensions import db
+
+    with app.app_context():
+        shipped.load(utcnow())
+        db.session.commit()
+    assert runner.invoke(args=["contests", "create", "--from", str(EXAMPLE)]).exit_code == 0
+    printed = runner.invoke(args=["contests", "export", "tim-hieu-chuyen-de-2026"])
+    assert printed.exit_code == 0 and "[[round]]  # Đợt thi" in printed.output
+    again = tmp_path / "lan-hai.toml"
+    assert runner.invoke(args=["contests", "export", "tim-hieu-chuyen-de-2026", "--to", str(again)]).exit_code == 0
+    again.write_text(again.read_text(encoding="utf-8").replace('"tim-hieu-chuyen-de-2026"', '"lan-hai"'),
+                     encoding="utf-8")
+    done = runner.invoke(args=["contests", "create", "--from", str(again)])
+    assert done.exit_code == 0, done.output
+    with app.app_context():
+        first, second = (setup.of_contest(db.session.scalars(db.select(Contest).where(Contest.slug == s)).one())
+                         for s in ("tim-hieu-chuyen-de-2026", "lan-hai"))
+        assert {**second, "slug": first["slug"]} == first
+        assert [e.actor_id for e, _ in audit.entries() if e.action == "contest.create"] == [None, None]  # the CLI
+    missing = runner.invoke(args=["contests", "export", "khong-co"])
+    assert missing.exit_code == 1 and "Không tìm thấy cuộc thi" in missing.output
+
+
+def test_cli_reports_every_error_with_its_place_and_key(app, runner, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('title = "X"\ncounting = "average"\n[[round]]\nopens = "2026-12-07 21:00"\n'
+                   'closes = "2026-12-01 07:00"\n', encoding="utf-8")
+    result = runner.invoke(args=["contests", "create", "--from", str(bad)])
+    assert result.exit_code == 1
+    assert "Lượt được tính (counting): “average” không phải lựa chọn có sẵn" in result.output
+    assert "Đợt thi 1 › Đóng lúc ([[round]] 1 › closes): Giờ đóng phải sau giờ mở." in result.output
+    assert "Rút đề ([[draw]]): Cần ít nhất một dòng rút đề." in result.output

@@ -189,3 +189,32 @@ def test_an_issue_is_placed_for_the_form_and_named_for_a_file():
     metric = spec.Issue(("collective.metric",), "Chọn…", "Dùng một trong: rate.")
     assert metric.field == "collective_metric"
     assert str(metric) == "Giải tập thể xếp đơn vị theo (collective.metric): Chọn… Dùng một trong: rate."
+
+
+# Any file at all: an answer, never a crash -----------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+KEYS = sorted({f.key.split(".")[0] for f in spec.SETTINGS} | {f.key.split(".")[-1] for f in spec.SETTINGS}
+              | {f.key for t in spec.TABLES for f in t.fields} | {"one_prize_per_person"})
+SCALARS = (st.none() | st.booleans() | st.integers(-10**15, 10**15) | st.floats(allow_nan=True)
+           | st.text(max_size=12) | st.sampled_from(["best", "T2-T6", "07:30-17:30", "2026-12-01 07:00",
+                                                     "01/01/0001 00:00", "\x00", "A", "Nhất", "score"])
+           | st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)))
+VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
+                      | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=4), inner, max_size=4),
+                      max_leaves=12)
+FILES = st.dictionaries(st.sampled_from(KEYS + ["round", "draw", "division", "prize", "prediction", "collective"]),
+                        VALUES, max_size=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(FILES)
+def test_any_specification_is_answered_with_problems_never_an_exception(db, raw):
+    checked = spec.check(raw, tz=TZ)
+    for issue in checked.errors + checked.warnings:
+        assert str(issue) and issue.shown()
+    data = spec.form_data(raw, TZ)
+    spec.fill_codes(data)
+    spec.check(spec.raw_of(data), tz=TZ)
