@@ -176,7 +176,7 @@ def published(slug: str, number: int):
     contest = contests.contest_by_slug(slug)
     round_ = contests.round_by_number(contest, number)
     organiser = current_user.is_authenticated and current_user.has_role(*ORGANISERS)
-    if round_.published_at is None and round_.withdrawn_at is not None and not organiser:
+    if round_.published_at is None and round_.withdrawn_at is not None and not (organiser and round_.frozen_at):
         return render_template("rankings/under_review.html", contest=contest, round=round_)
     contest, round_ = _published_round(slug, number)
     return render_template(

@@ -209,3 +209,21 @@ def test_the_publishing_pages_are_for_organisers(app, client, closed_contest, lo
     for url in (f"{results_url(cid, rid)}/chot", f"{results_url(cid, rid)}/cong-bo", f"{results_url(cid, rid)}/rut-lai",
                 f"/quan-tri/cuoc-thi/{cid}/ket-qua/chot", f"/quan-tri/cuoc-thi/{cid}/ket-qua/cong-bo"):
         assert client.get(url).status_code == 403, url
+
+
+def test_a_withdrawn_round_being_computed_again_stays_under_review(app, client, closed_contest, login_as):
+    cid, rid, users = closed_contest
+    with app.app_context():
+        contest = _db.session.get(Contest, cid)
+        round_ = contest.rounds[0]
+        rankings.freeze(round_, contest, now=utcnow())
+        rankings.publish(round_, now=utcnow())
+        rankings.withdraw(round_, "Sai đáp án câu 2", now=utcnow())
+        rankings.reopen(round_, contest, now=utcnow())
+        slug = contest.slug
+        _db.session.commit()
+    assert "Lý do: Sai đáp án câu 2" in text(app.test_client().get(f"/ket-qua/{slug}/1"))
+    login_as("organiser")                                  # nothing frozen to preview: the notice too
+    page = client.get(f"/ket-qua/{slug}/1")
+    assert page.status_code == 200 and "đang được xem xét lại" in text(page)
+    assert "đang được xem xét lại" in text(client.get(results_url(cid, rid)))
