@@ -1,5 +1,7 @@
-"""The organiser's contest pages: list, set-up from TOML (check, create), the contest page,
-extending a round, and who may see them."""
+"""The organiser's contest pages: the list; the set-up form (rows added and removed, units
+searched, errors beside their fields, without JavaScript) and its TOML import and export;
+editing before and after the first attempt, copying, deleting; the contest page with its log;
+extending a round; the roster; and who may see them."""
 from __future__ import annotations
 
 import io
@@ -9,7 +11,6 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from markupsafe import escape
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
