@@ -199,7 +199,7 @@ def test_the_whole_contests_results_from_the_contest_page(app, client, closed_co
     assert "Bằng nhau ở mọi tiêu chí: xếp trên là lượt thi được tạo trước" in page      # the rules say the last tie
     confirm = text(client.get(f"{contest_url}/ket-qua/chot"))
     assert "Chốt kết quả toàn cuộc thi?" in confirm and f"/ket-qua/{slug}" in confirm
-    done = post_form(client, f"{contest_url}/ket-qua/chot", {}, token_from=contest_url)
+    done = post_form(client, f"{contest_url}/ket-qua/chot", {})             # the confirmation page's form
     assert done.status_code == 302
     assert "Đã chốt kết quả toàn cuộc thi" in text(client.get(done.headers["Location"]))
     assert "Xem trước: kết quả này chưa được công bố" in text(client.get(f"/ket-qua/{slug}"))
@@ -207,7 +207,8 @@ def test_the_whole_contests_results_from_the_contest_page(app, client, closed_co
     assert "hãy huỷ kết quả toàn cuộc thi trước" in text(client.get(refused.headers["Location"]))
     with app.test_client() as anonymous:
         assert anonymous.get(f"/ket-qua/{slug}").status_code == 404
-    post_form(client, f"{contest_url}/ket-qua/cong-bo", {}, token_from=contest_url)
+    assert f"{contest_url}/ket-qua/cong-bo" in text(client.get(contest_url))
+    post_form(client, f"{contest_url}/ket-qua/cong-bo", {})
     act(client, cid, rid, "cong-bo")
     with app.test_client() as anonymous:
         page = text(anonymous.get(f"/ket-qua/{slug}"))
