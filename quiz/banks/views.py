@@ -248,10 +248,11 @@ def _list_args(q: str | None, retired: str | None, page: str | int | None) -> di
 @bp.get(f"/ngan-hang/<{ID}:bank_id>/kiem-tra")
 @roles_required(*ORGANISERS)
 def report(bank_id: int):
-    """The bank check report: what to fix before a contest uses the bank."""
+    """The bank check report: what to fix before a contest uses the bank (``?du=1``: every item)."""
     bank = services.get_bank(bank_id)
-    return render_template("banks/report.html", bank=bank, report=check_bank(bank),
-                           difficulties=DIFFICULTIES, shown=REPORT_SHOWN, percent=percent)
+    everything = request.args.get("du") == "1"
+    return render_template("banks/report.html", bank=bank, report=check_bank(bank), difficulties=DIFFICULTIES,
+                           shown=None if everything else REPORT_SHOWN, percent=percent)
 
 
 @bp.get(f"/ngan-hang/<{ID}:bank_id>")

@@ -623,3 +623,18 @@ def test_editing_a_question_is_not_a_duplicate_of_itself(app, client, bank, orga
     assert "Gần trùng" not in text(client.get(same_text.headers["Location"]))
     with app.app_context():
         assert db.session.get(Question, question_id).difficulty == "kho"
+
+
+def test_the_check_report_lists_every_item_on_the_page_not_in_a_shell(app, client, bank, organiser, monkeypatch):
+    from quiz.banks import views
+
+    monkeypatch.setattr(views, "REPORT_SHOWN", 1)
+    with app.app_context():
+        services.import_file(services.get_bank(bank), "b.csv", make_csv([
+            [f"Câu hỏi số {i} về Chỉ thị 05 được ban hành khi nào?", "A1", "B1", "", "", "A", "dễ", "", ""]
+            for i in range(3)]), now=utcnow())
+        db.session.commit()
+    short = text(client.get(f"/quan-tri/ngan-hang/{bank}/kiem-tra"))
+    assert "mục khác" in short and "quiz banks" not in short
+    full = text(client.get(f"/quan-tri/ngan-hang/{bank}/kiem-tra?du=1"))
+    assert "mục khác" not in full and all(f"Câu hỏi số {i} " in full for i in range(3))
