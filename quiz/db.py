@@ -6,9 +6,11 @@ two writers queue on the busy timeout instead of failing with "database is locke
 both try to upgrade a read lock. Requests with a safe method (GET, HEAD, OPTIONS) begin
 a plain deferred transaction so readers never queue behind writers.
 
-Vietnamese order in SQL (``vietnamese_key``), for lists paged by the database: SQLite calls
-``quiz.text``'s own key through a function registered on each connection; PostgreSQL
-compares word by word in its ICU collation for Vietnamese.
+Vietnamese order in SQL: people by a stored key (``PersonName.name_sort_key``, written with
+the name, compared byte by byte), so that a list of people is an index's order; units by
+``vietnamese_key``, computed row by row: SQLite calls ``quiz.text``'s own key through a
+function registered on each connection; PostgreSQL compares word by word in its ICU
+collation for Vietnamese.
 """
 from __future__ import annotations
 
@@ -19,10 +21,10 @@ from flask import has_request_context, request
 from sqlalchemy import MetaData, String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 from sqlalchemy.sql.functions import FunctionElement
 
-from quiz.text import name_sort_key, text_sort_key
+from quiz import text as _text
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,32 @@ class Base(DeclarativeBase):
 BinaryString = String().with_variant(String(collation="C"), "postgresql")
 
 
+def _name_key(full_name: str | None) -> str | None:
+    return None if full_name is None else _text.name_sort_key(full_name)
+
+
+def _inserted_name_key(context) -> str | None:
+    return _name_key(context.get_current_parameters().get("full_name"))
+
+
+class PersonName:
+    """A model with a person's ``full_name`` keeps ``name_sort_key`` beside it: the name's
+    Vietnamese order (given name first, ``quiz.text.name_sort_key``) as a string compared
+    byte by byte (``BinaryString``), so that a list of people is ordered, and paged, by an
+    index. The one writer of the key: set with the name through the ORM (in the constructor
+    or later), and computed from the row for a Core ``insert(Model)`` that leaves it out.
+    Only a Core UPDATE of ``full_name`` (or COPY) must write it itself."""
+
+    name_sort_key: Mapped[str] = mapped_column(
+        BinaryString, default=_inserted_name_key,
+        comment="Khóa sắp xếp họ tên theo thứ tự tiếng Việt (tên trước), so từng byte")
+
+    @validates("full_name")
+    def _keep_name_sort_key(self, _field: str, full_name: str | None) -> str | None:
+        self.name_sort_key = _name_key(full_name)
+        return full_name
+
+
 MAX_ID = 2**31 - 1  # the largest id a row can have (a PostgreSQL integer)
 
 
@@ -56,14 +84,13 @@ def utcnow() -> datetime:
 
 class vietnamese_key(FunctionElement):  # noqa: N801 - an SQL function, named like one
     """A sort key for ORDER BY giving a text column the order of ``quiz.text.text_key`` (a
-    unit's name), on SQLite and PostgreSQL, so that a list paged by the database is paged in
-    Vietnamese order. ``vietnamese_name_key``: the order of ``name_key`` (a person's name,
-    given name first).
+    unit's name), on SQLite and PostgreSQL, computed row by row: for the few thousand units
+    of a tree. (People, who may be a million, are ordered by their stored key instead:
+    ``PersonName.name_sort_key``, which an index holds.)
 
-    SQLite: ``vn_text_key(column)`` / ``vn_name_key(column)``, registered on each connection
-    (``configure_engine``) as ``quiz.text.text_sort_key`` / ``name_sort_key``: exactly the
-    Python order. PostgreSQL: the array of the words (the given name moved first for a
-    person), lower-cased, each word's tone mark moved to its end (so hoà and hòa are one
+    SQLite: ``vn_text_key(column)``, registered on each connection (``configure_engine``) as
+    ``quiz.text.text_sort_key``: exactly the Python order. PostgreSQL: the array of the
+    words, lower-cased, each word's tone mark moved to its end (so hoà and hòa are one
     word), in the ICU collation "vi-x-icu" (letters a ă â … đ …, then tones ngang < huyền <
     hỏi < ngã < sắc < nặng); arrays compare word by word, shorter first, as the Python tuples
     do. Names are stored clean (``quiz.text.clean``: single spaces), which the PostgreSQL
@@ -75,15 +102,6 @@ class vietnamese_key(FunctionElement):  # noqa: N801 - an SQL function, named li
     type = String()
     name = "vietnamese_key"
     inherit_cache = True
-    person = False
-
-
-class vietnamese_name_key(vietnamese_key):  # noqa: N801
-    """``vietnamese_key`` for a person's name: the given name first (``quiz.text.name_key``)."""
-
-    name = "vietnamese_name_key"
-    inherit_cache = True
-    person = True
 
 
 _TONES = "[\u0300\u0301\u0303\u0309\u0323]"
@@ -93,17 +111,13 @@ VI_COLLATION = "vi-x-icu"
 @compiles(vietnamese_key)
 def _vietnamese_key_sqlite(element, compiler, **kw):
     (column,) = list(element.clauses)
-    function = "vn_name_key" if element.person else "vn_text_key"
-    return f"{function}({compiler.process(column, **kw)})"
+    return f"vn_text_key({compiler.process(column, **kw)})"
 
 
 @compiles(vietnamese_key, "postgresql")
 def _vietnamese_key_postgresql(element, compiler, **kw):
     (column,) = list(element.clauses)
     text = compiler.process(column, **kw)
-    if element.person:  # "Nguyễn Văn An" → "An Nguyễn Văn" (cheap string functions only)
-        given = f"reverse(split_part(reverse({text}), ' ', 1))"
-        text = f"concat_ws(' ', {given}, nullif(left({text}, -length({given}) - 1), ''))"
     words = f"string_to_array(lower(regexp_replace(normalize({text}, NFD), '({_TONES})([^ ]*)', '\\2\\1', 'g')), ' ')"
     collation = getattr(compiler.dialect, "vietnamese_collation", VI_COLLATION)
     return f'{words} COLLATE "{collation}"' if collation else words
@@ -163,8 +177,7 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
-        for name, key in (("vn_text_key", text_sort_key), ("vn_name_key", name_sort_key)):
-            dbapi_connection.create_function(name, 1, _null_safe(key), deterministic=True)
+        dbapi_connection.create_function("vn_text_key", 1, _null_safe(_text.text_sort_key), deterministic=True)
         dbapi_connection.create_function("split_part", 3, _split_part, deterministic=True)
 
     @event.listens_for(engine, "begin")

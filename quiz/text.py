@@ -5,8 +5,9 @@ stored in NFC and compared through ``fold`` (no marks, no case, single spaces).
 
 Lists are sorted the Vietnamese way: ``name_key`` for a person (given name first),
 ``text_key`` for anything else (a unit's name, from its first word). ``name_sort_key`` and
-``text_sort_key`` give the same orders as plain strings, compared code point by code point,
-for SQL (see ``quiz.db.vietnamese_key``).
+``text_sort_key`` give the same orders as plain strings, compared code point by code point
+or, the same, byte by byte in UTF-8: a person's is stored beside the name in a byte-compared
+column (``quiz.db.PersonName``), a unit's is computed by SQLite (``quiz.db.vietnamese_key``).
 """
 from __future__ import annotations
 
@@ -96,8 +97,10 @@ def _letter_key(ch: str) -> tuple[int, int, int]:
 
 
 def name_sort_key(full_name: str) -> str:
-    """``name_key`` as a string: two names compare (code point by code point, as SQLite's
-    and PostgreSQL's "C" order do) as their ``name_key``s do."""
+    """``name_key`` as a string: two names compare as their ``name_key``s do, code point by
+    code point (Python) or byte by byte in UTF-8, which orders alike (SQLite's BINARY,
+    PostgreSQL's "C": the stored ``name_sort_key`` columns). The string holds no NUL unless
+    the name does (PostgreSQL refuses both)."""
     words = full_name.split()
     return "".join(map(_word_code, words[-1:] + words[:-1]))
 

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from quiz import create_app  # noqa: E402
 from quiz.extensions import db  # noqa: E402
+from quiz.text import name_sort_key  # noqa: E402
 
 SCHEMA = "bench_subtree"
 FANOUT = (24, 13, 15)  # root → 24 → 312 → 4,680: 5,017 units, depth 0..3
@@ -67,12 +68,14 @@ def fill(conn, members: int) -> dict[str, int]:
                 copy.write_row((uid, code, name, "", parent, path, depth, 200, name.lower()))
         progress("units", len(units), len(units))
         step = 50_000
-        with cur.copy("COPY users (id, full_name, gender, phone, cccd, unit_id, category, role, "
-                      "password_hash, session_version, active, created_at) FROM STDIN") as copy:
+        key = name_sort_key("Thí sinh")  # COPY bypasses the model, which writes the key with the name
+        with cur.copy("COPY users (id, full_name, name_sort_key, gender, phone, cccd, unit_id, category, role, "
+                      "password_hash, session_version, active, must_change_password, created_at) "
+                      "FROM STDIN") as copy:
             for i in range(1, members + 1):
                 unit = leaves[i % len(leaves)][0] if i % 10 else units[i % len(units)][0]
-                copy.write_row((i, "Thí sinh", "nam", f"09{i:08d}", f"{i:012d}", unit, "dang_vien",
-                                "member", "x", 1, True, "2026-01-01 00:00:00"))
+                copy.write_row((i, "Thí sinh", key, "nam", f"09{i:08d}", f"{i:012d}", unit, "dang_vien",
+                                "member", "x", 1, True, False, "2026-01-01 00:00:00"))
                 if i % step == 0:
                     progress("members", i, members)
         progress("members", members, members)

@@ -62,7 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from quiz import create_app  # noqa: E402
 from quiz.db import utcnow  # noqa: E402
 from quiz.extensions import db  # noqa: E402
-from quiz.text import fold  # noqa: E402
+from quiz.text import fold, name_sort_key  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CONTEST_SLUG = "thi-quy-mo-lon"
@@ -369,10 +369,13 @@ def write_units_and_members(raw, tree: dict, heads: np.ndarray, members: dict, p
         rows = zip(range(1, n + 1), members["name"], members["birth"].tolist(), members["gender"].tolist(),
                    members["phone"].tolist(), members["cccd"].tolist(), members["unit_id"].tolist(),
                    members["category"].tolist(), members["created"].tolist())
-        rows = ((i, name, born, gender, phone, cccd, unit, cat, "member", password_hash, 1, True, created)
+        # COPY bypasses the model, which writes name_sort_key with the name (quiz.db.PersonName).
+        rows = ((i, name, name_sort_key(name), born, gender, phone, cccd, unit, cat, "member", password_hash, 1, True,
+                 False, created)
                 for i, name, born, gender, phone, cccd, unit, cat, created in rows)
-        copy_rows(cur, "users", ["id", "full_name", "birth_date", "gender", "phone", "cccd", "unit_id", "category",
-                                 "role", "password_hash", "session_version", "active", "created_at"],
+        copy_rows(cur, "users", ["id", "full_name", "name_sort_key", "birth_date", "gender", "phone", "cccd",
+                                 "unit_id", "category", "role", "password_hash", "session_version", "active",
+                                 "must_change_password", "created_at"],
                   rows, n, "members")
         cur.execute("SELECT setval('units_id_seq', (SELECT max(id) FROM units))")
         cur.execute("SELECT setval('users_id_seq', (SELECT max(id) FROM users))")

@@ -4,10 +4,10 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from quiz.db import utcnow
+from quiz.db import PersonName, utcnow
 from quiz.extensions import db
 from quiz.units.models import Unit
 
@@ -44,8 +44,9 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
-class User(UserMixin, db.Model):
-    """One account per person: phone and CCCD are unique after normalisation."""
+class User(UserMixin, PersonName, db.Model):
+    """One account per person: phone and CCCD are unique after normalisation. Lists of
+    people are in Vietnamese order by ``name_sort_key`` (``quiz.db.PersonName``)."""
 
     __tablename__ = "users"
     __table_args__ = (
@@ -55,6 +56,7 @@ class User(UserMixin, db.Model):
         CheckConstraint("role <> 'unit_manager' OR managed_unit_id IS NOT NULL",
                         name="unit_manager_has_unit"),
         CheckConstraint("length(full_name) > 0", name="full_name_present"),
+        Index("ix_users_name_sort_key_id", "name_sort_key", "id"),  # the account list, by name
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

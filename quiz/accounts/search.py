@@ -28,7 +28,6 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
 from quiz.accounts.models import User
-from quiz.db import vietnamese_name_key
 from quiz.extensions import db
 from quiz.text import clean, fold
 from quiz.units.models import Unit
@@ -140,7 +139,7 @@ def search_users(query: str, limit: int = 50, *, within: Unit | None = None, off
     given — by name in Vietnamese order (given name first), then id: ``limit`` of them from
     ``offset``."""
     stmt = (select(User).options(selectinload(User.unit), selectinload(User.managed_unit))
-            .order_by(vietnamese_name_key(User.full_name), User.id).offset(offset).limit(limit))
+            .order_by(User.name_sort_key, User.id).offset(offset).limit(limit))
     condition = matching(query)
     if condition is not None:
         stmt = stmt.where(condition)

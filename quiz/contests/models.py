@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from quiz.db import utcnow
+from quiz.db import PersonName, utcnow
 from quiz.extensions import db
 
 COUNTING = ("best", "most_correct", "first", "last")
@@ -98,16 +98,18 @@ class EligibleUnit(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), primary_key=True)
 
 
-class RosterEntry(db.Model):
+class RosterEntry(PersonName, db.Model):
     """With eligibility "roster": one person on the contest's imported list of eligible
-    members, matched to an account by phone or CCCD (normalised), counted under a unit."""
+    members, matched to an account by phone or CCCD (normalised), counted under a unit;
+    listed in Vietnamese order by ``name_sort_key`` (``quiz.db.PersonName``)."""
 
     __tablename__ = "contest_roster"
     __table_args__ = (
         UniqueConstraint("contest_id", "phone"),
         UniqueConstraint("contest_id", "cccd"),
         CheckConstraint("phone IS NOT NULL OR cccd IS NOT NULL", name="has_identity"),
-        Index("ix_contest_roster_contest_id_unit_id", "contest_id", "unit_id"),
+        # A unit's listed people in name order (the dashboard's pages), and the roll-up's counts.
+        Index("ix_contest_roster_contest_id_unit_id_name_sort_key_id", "contest_id", "unit_id", "name_sort_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,21 +10,21 @@ round's attempts.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, cast, exists, extract, func, literal_column, or_, select
+from sqlalchemy import BigInteger, case, cast, exists, extract, func, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from quiz.accounts.models import User
 from quiz.attempts.models import Attempt
 from quiz.contests.models import Contest, RosterEntry, Round
-from quiz.db import utcnow, vietnamese_key, vietnamese_name_key
+from quiz.db import utcnow
 from quiz.extensions import db
 from quiz.reports.figures import UnitFigures, participation
-from quiz.text import text_key
+from quiz.text import text_sort_key
 from quiz.units.models import Unit
 from quiz.units.services import in_subtree
 
@@ -42,6 +42,7 @@ class Overview:
     unit: UnitFigures               # .own: the unit itself; .total: rolled up over its subtree
     children: list[RankedUnit]
     running: tuple[int, int] = (0, 0)   # taking an attempt now: (the unit itself, its subtree)
+    units: dict[int, UnitFigures] = field(default_factory=dict, repr=False)  # the whole subtree, by id
 
 
 @dataclass
@@ -51,7 +52,8 @@ class RankedUnit:
 
 
 def overview(contest: Contest, unit: Unit, round_: Round | None = None, now: datetime | None = None) -> Overview:
-    """The unit's own and rolled-up figures and its child units ranked: two grouped queries
+    """The unit's own and rolled-up figures and its child units ranked (and every unit's
+    figures, ``units``, which page the participants): two grouped queries
     (attempts, roster) and the unit rows of the subtree, whatever its size; and the members
     taking an attempt at ``now`` (the server's clock by default), read from the index of open
     attempts (``quiz.contests.live.running_in``)."""
@@ -59,7 +61,7 @@ def overview(contest: Contest, unit: Unit, round_: Round | None = None, now: dat
 
     units = participation(contest, round_, within=unit)
     return Overview(units[unit.id], rank_children(units, unit.id),
-                    running_in(contest, unit, round_, now or utcnow()))
+                    running_in(contest, unit, round_, now or utcnow()), units=units)
 
 
 def _rank_key(figures: UnitFigures) -> tuple:
@@ -72,9 +74,10 @@ def rank_children(units: dict[int, UnitFigures], parent_id: int) -> list[RankedU
     return rank([f for f in units.values() if f.parent_id == parent_id])
 
 
-def unit_order(figures: UnitFigures) -> tuple:
-    """Units by name in Vietnamese order (``quiz.text.text_key``), then by id."""
-    return text_key(figures.name), figures.id
+def unit_order(figures) -> tuple:
+    """Units (anything with a ``name`` and an ``id``) by name in Vietnamese order
+    (``quiz.text.text_key``, through its string form, which is cached word by word), then id."""
+    return text_sort_key(figures.name), figures.id
 
 
 def rank(siblings: list[UnitFigures]) -> list[RankedUnit]:
@@ -156,37 +159,71 @@ class Page:
         return max(1, -(-self.total // PAGE_SIZE))
 
 
-def _page_of(statement, number: int) -> Page:
-    """One page (``PAGE_SIZE`` rows) of an ordered statement, and how many rows it has in all."""
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+@dataclass
+class _Unit:
+    id: int
+    name: str
+    rows: int
+
+
+def _window(units: list[_Unit], number: int) -> tuple[Page, list[int], int]:
+    """Where page ``number`` (past the last page: the last page) falls in a list made of the
+    rows of ``units``, unit after unit in Vietnamese order: an empty ``Page`` (its total and
+    number), the ids of the units it covers, in order, and how many rows of the first to skip."""
+    units = sorted((u for u in units if u.rows), key=unit_order)
+    total = sum(u.rows for u in units)
     number = max(1, min(number, max(1, -(-total // PAGE_SIZE))))
-    rows = db.session.execute(statement.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
-    return Page(rows, total, number)
+    skip, seen, covered, offset = (number - 1) * PAGE_SIZE, 0, [], 0
+    for u in units:
+        if seen + u.rows > skip:
+            if not covered:
+                offset = skip - seen
+            covered.append(u.id)
+        seen += u.rows
+        if seen >= skip + PAGE_SIZE:
+            break
+    return Page([], total, number), covered, offset
 
 
-def _unit_places(unit: Unit):
-    """The units of the subtree numbered by name in Vietnamese order (then id): a few thousand
-    at most, so each person's row is ordered by a number instead of their unit's name."""
-    place = func.row_number().over(order_by=(vietnamese_key(Unit.name), Unit.id))
-    return select(Unit.id.label("unit_id"), place.label("place")).where(in_subtree(unit)).cte("unit_place")
+def _rows_of(page: Page, statement, unit_column, unit_ids: list[int], offset: int, *order) -> Page:
+    """The page's rows: ``statement`` restricted to the rows whose ``unit_column`` is one of
+    ``unit_ids`` (an index range each), in the units' order (``Unit.id``), then by ``order``."""
+    if not unit_ids:
+        return page
+    statement = statement.where(unit_column.in_(unit_ids))
+    if len(unit_ids) > 1:
+        statement = statement.order_by(case({uid: place for place, uid in enumerate(unit_ids)}, value=Unit.id))
+    page.rows = db.session.execute(statement.order_by(*order).offset(offset).limit(PAGE_SIZE)).all()
+    return page
 
 
-def participants(contest: Contest, unit: Unit, round_: Round | None = None, page: int = 1) -> Page:
+def participants(contest: Contest, unit: Unit, round_: Round | None = None, page: int = 1,
+                 figures: dict[int, UnitFigures] | None = None) -> Page:
     """The people who finished an attempt in the subtree, a page of 50 (past the last page: the
     last page). Rows: ``user_id, full_name, unit_id, unit_name, attempts, best_score``, by unit
-    name, then member's name (both in Vietnamese order, the person by given name: the
-    database sorts and pages, see ``quiz.db.vietnamese_key``). A member who changed unit
-    between attempts is listed under each, as the figures count them."""
-    places = _unit_places(unit)
+    name, then member's name (both in Vietnamese order, the person by given name:
+    ``User.name_sort_key``), then id. A member who changed unit between attempts is listed
+    under each, as the figures count them.
+
+    The subtree's figures (``participation``: the dashboard has them already, or they are
+    computed here) give each unit's number of participants, so the page's units are known
+    before any row is read, and one query reads those units' attempts only (an index range
+    each): nothing is counted or sorted across the subtree, on page 1 as on the last."""
+    if figures is None:
+        figures = participation(contest, round_, within=unit)
+    within = unit.path
+    empty, unit_ids, offset = _window([_Unit(f.id, f.name, f.own.participants) for f in figures.values()
+                                       if f.own.participants and f.path.startswith(within)], page)
+    conditions = [Attempt.contest_id == contest.id, Attempt.finished_at.is_not(None)]
+    if round_ is not None:
+        conditions.append(Attempt.round_id == round_.id)
     statement = (select(User.id.label("user_id"), User.full_name, Unit.id.label("unit_id"),
                         Unit.name.label("unit_name"), func.count().label("attempts"),
                         func.max(Attempt.score).label("best_score"))
                  .select_from(Attempt).join(Unit, Unit.id == Attempt.unit_id).join(User, User.id == Attempt.user_id)
-                 .join(places, places.c.unit_id == Unit.id)
-                 .where(*_finished(contest, unit, round_))
-                 .group_by(User.id, User.full_name, Unit.id, Unit.name, places.c.place)
-                 .order_by(places.c.place, vietnamese_name_key(User.full_name), User.id))
-    return _page_of(statement, page)
+                 .where(*conditions)
+                 .group_by(User.id, User.full_name, User.name_sort_key, Unit.id, Unit.name))
+    return _rows_of(empty, statement, Attempt.unit_id, unit_ids, offset, User.name_sort_key, User.id)
 
 
 def non_participants(contest: Contest, unit: Unit, round_: Round | None = None, page: int = 1) -> Page:
@@ -194,7 +231,9 @@ def non_participants(contest: Contest, unit: Unit, round_: Round | None = None, 
     in the contest (or the round), a page of 50. A listed person is matched to an account by
     phone or CCCD, as ``quiz.attempts.services.eligible`` does; the attempt may have been made
     in any unit. Rows: ``id, full_name, unit_id, unit_name, registered`` (an account matches),
-    by unit name, then name, as ``participants``. One query for the page (and one to count)."""
+    by unit name, then name (``RosterEntry.name_sort_key``), then id, as ``participants``.
+    Two queries whatever the roster's size: how many of them each unit has, then the page,
+    from the units it covers only (index ``contest_id, unit_id, name_sort_key, id``)."""
     same_person = [(User.phone, RosterEntry.phone), (User.cccd, RosterEntry.cccd)]
     registered = or_(*(exists(select(User.id).where(account == listed)) for account, listed in same_person))
 
@@ -205,14 +244,16 @@ def non_participants(contest: Contest, unit: Unit, round_: Round | None = None, 
             attempt = attempt.where(Attempt.round_id == round_.id)
         return exists(attempt)
 
-    places = _unit_places(unit)
+    missing = [RosterEntry.contest_id == contest.id, *(~took_part(account, listed) for account, listed in same_person)]
+    counts = db.session.execute(
+        select(Unit.id, Unit.name, func.count()).join(RosterEntry, RosterEntry.unit_id == Unit.id)
+        .where(in_subtree(unit), *missing).group_by(Unit.id, Unit.name))
+    empty, unit_ids, offset = _window([_Unit(*row) for row in counts], page)
     statement = (select(RosterEntry.id, RosterEntry.full_name, Unit.id.label("unit_id"),
                         Unit.name.label("unit_name"), registered.label("registered"))
-                 .join(Unit, Unit.id == RosterEntry.unit_id).join(places, places.c.unit_id == Unit.id)
-                 .where(RosterEntry.contest_id == contest.id, in_subtree(unit),
-                        *(~took_part(account, listed) for account, listed in same_person))
-                 .order_by(places.c.place, vietnamese_name_key(RosterEntry.full_name), RosterEntry.id))
-    return _page_of(statement, page)
+                 .join(Unit, Unit.id == RosterEntry.unit_id).where(*missing))
+    return _rows_of(empty, statement, RosterEntry.unit_id, unit_ids, offset, RosterEntry.name_sort_key,
+                    RosterEntry.id)
 
 
 # Choosing what to look at ---------------------------------------------------------------------------

@@ -92,6 +92,6 @@ def show(contest_id: str, unit_id: str):
         day_chart=charts.daily_bars(per_day, "Số lượt thi theo ngày"),
         unit_chart=charts.unit_bars([(c.figures.name, c.figures.total.participants, c.figures.total.rate)
                                      for c in children[:CHART_UNITS]], "Số người tham gia của các đơn vị trực thuộc"),
-        chart_units=CHART_UNITS, people=dashboard.participants(contest, unit, round_, page),
+        chart_units=CHART_UNITS, people=dashboard.participants(contest, unit, round_, page, figures=overview.units),
         missing=dashboard.non_participants(contest, unit, round_, missing_page) if roster else None,
         percent=charts.percent, roster=roster)

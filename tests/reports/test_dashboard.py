@@ -10,16 +10,18 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 from flask_sqlalchemy.record_queries import get_recorded_queries
 
 from conftest import T0
+from quiz.accounts.models import User
 from quiz.attempts.models import Attempt
 from quiz.contests import roster
-from quiz.contests.models import Contest
+from quiz.contests.models import Contest, RosterEntry
 from quiz.extensions import db as _db
 from quiz.reports import dashboard
 from quiz.tables import Table
-from quiz.text import name_key, text_key
+from quiz.text import name_key, name_sort_key, text_key
 from quiz.units.services import by_code
 
 #: Unit names in an order that is not the byte order (nor the order without accents), and
@@ -263,6 +265,77 @@ def test_participants_are_in_vietnamese_order_by_unit_then_given_name_across_pag
     dong_son = [n for u, n in listed if u == "Đông Sơn"]
     givens_seen = [n.split()[-1] for n in dong_son]
     assert givens_seen == sorted(givens_seen, key=name_key)   # An … Ánh … Ân … Dung … Dũng … Đức … Hoa … Hòa … Yến
+
+
+def test_pages_follow_one_another_across_units_of_any_size(app, tree, make_user, make_contest, make_unit):
+    """Pages are found from each unit's count (``_window``): whatever the units' sizes (none,
+    a few, more than a page), pages 1, 2, 3 … read one after the other are the whole list in
+    order, each person once; the figures the dashboard already has give the same pages."""
+    sizes = {"W0": 0, "W1": 1, "W2": 61, "W3": 2, "W4": 17, "W5": 50, "W6": 3}
+    unit_names = ["Yên Lập", "Đông Sơn", "ấp Bắc", "An Khánh", "Ân Thi", "trường Tiểu học", "Bình An"]
+    for (code, _), name in zip(sizes.items(), unit_names):
+        make_unit(code, parent="XA1", name=name)
+    rnd = random.Random(4)
+    families, givens = ["Nguyễn", "Trần", "Lê", "Đỗ", "Ân"], ["Yến", "Đức", "Dung", "Dũng", "Ánh", "An", "Hoa", "Hòa"]
+    people = [(make_user(unit=code, full_name=f"{rnd.choice(families)} Văn {rnd.choice(givens)}"), code)
+              for code, size in sizes.items() for _ in range(size)]
+    cid = make_contest()
+    with app.app_context():
+        units = {code: by_code(code) for code in sizes}
+        for user, code in people:
+            add(cid, user.id, units[code].id, T0 + timedelta(hours=1))
+        contest, unit = load(cid, "HU0")
+        figures = dashboard.overview(contest, unit).units
+        pages = [dashboard.participants(contest, unit, page=n) for n in range(1, 5)]
+        assert [dashboard.participants(contest, unit, page=n, figures=figures).rows for n in range(1, 5)] == \
+            [p.rows for p in pages]
+    assert [(p.total, p.number, len(p.rows)) for p in pages] == [(134, 1, 50), (134, 2, 50), (134, 3, 34),
+                                                                 (134, 3, 34)]
+    listed = [(r.unit_id, r.user_id) for p in pages[:3] for r in p.rows]
+    expected = sorted(((units[code], user) for user, code in people),
+                      key=lambda row: (text_key(row[0].name), row[0].id, name_key(row[1].full_name), row[1].id))
+    assert listed == [(u.id, user.id) for u, user in expected]
+
+
+def test_people_are_listed_by_their_stored_key(app, tree, make_user, make_contest):
+    """The lists read ``name_sort_key``, not the name: a key written behind the model's back
+    (a Core UPDATE) decides the order."""
+    names = ["Đỗ Văn An", "Nguyễn Thị Ánh", "Phạm Ân"]
+    ids = [make_user(unit="XA1", full_name=name).id for name in names]
+    cid = make_contest(eligibility="roster")
+    with app.app_context():
+        contest = _db.session.get(Contest, cid)
+        roster.import_table(contest, Table(None, ["Họ và tên", "Số điện thoại", "Mã đơn vị"], [
+            (row, [name, f"09130007{row:02d}", "XA1"]) for row, name in enumerate(names, start=2)]))
+        for user_id in ids:
+            add(cid, user_id, tree["XA1"], T0 + timedelta(hours=1))
+        contest, unit = load(cid, "HU0")
+        assert [r.full_name for r in dashboard.participants(contest, unit).rows] == names
+        assert [r.full_name for r in dashboard.non_participants(contest, unit).rows] == names
+        for model in (User, RosterEntry):  # reversed: Phạm Ân first
+            for name, key in zip(names, reversed([name_sort_key(n) for n in names])):
+                _db.session.execute(update(model).where(model.full_name == name).values(name_sort_key=key))
+        assert [r.full_name for r in dashboard.participants(contest, unit).rows] == names[::-1]
+        assert [r.full_name for r in dashboard.non_participants(contest, unit).rows] == names[::-1]
+
+
+def test_non_participants_are_paged_across_units(app, tree, make_contest, make_unit):
+    for code, name in (("R0", "Yên Lập"), ("R1", "Đông Sơn"), ("R2", "ấp Bắc")):
+        make_unit(code, parent="XA2", name=name)
+    where = ["R0"] * 30 + ["R1"] * 45 + ["R2"] * 40
+    names = [f"Người {ascii_uppercase[i % 26]}{ascii_lowercase[i // 26]}" for i in range(len(where))]
+    cid = make_contest(eligibility="roster")
+    with app.app_context():
+        contest = _db.session.get(Contest, cid)
+        roster.import_table(contest, Table(None, ["Họ và tên", "Số điện thoại", "Mã đơn vị"], [
+            (row, [name, f"0914{row:06d}", code]) for row, (name, code) in enumerate(zip(names, where), start=2)]))
+        contest, unit = load(cid, "HU0")
+        pages = [dashboard.non_participants(contest, unit, page=n) for n in (1, 2, 3)]
+        unit_names = {code: by_code(code).name for code in ("R0", "R1", "R2")}
+    assert [(p.total, len(p.rows)) for p in pages] == [(115, 50), (115, 50), (115, 15)]
+    expected = sorted(((unit_names[code], name) for name, code in zip(names, where)),
+                      key=lambda row: (text_key(row[0]), name_key(row[1])))
+    assert [(r.unit_name, r.full_name) for p in pages for r in p.rows] == expected
 
 
 @pytest.fixture
