@@ -38,7 +38,6 @@ listed) with both sides counted the same way. No HTTP here; nothing is written.
 """
 from __future__ import annotations
 
-import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -46,13 +45,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import BigInteger, func, literal_column, select
 
 from quiz.attempts.models import Attempt
 from quiz.contests.models import Contest, Round
 from quiz.extensions import db
-from quiz.reports import charts
+from quiz.reports.charts import hourly_bars
 from quiz.reports.dashboard import BUCKET_S, RankedUnit, epoch_seconds, rank
 from quiz.reports.figures import participation
 from quiz.units.models import Unit
@@ -215,7 +214,7 @@ class Live:
 
     @property
     def chart(self) -> Markup:
-        return hourly_bars(self.totals.per_hour, "Số lượt nộp bài theo giờ")
+        return hourly_bars(self.totals.per_hour, "Số lượt nộp bài theo giờ", hours=HOURS)
 
 
 def watch(contest: Contest, round_: Round, now: datetime, *, board: Board | None = None,
@@ -226,43 +225,3 @@ def watch(contest: Contest, round_: Round, now: datetime, *, board: Board | None
     figures = board.get(round_.id, now, ttl, compute) if board is not None else compute()
     return Live(now, running(contest, round_, now), figures)
 
-
-# The chart: attempts per hour, drawn on the server like the dashboards' -------------------------------
-
-def hourly_bars(points: Sequence[tuple[datetime, int]], title: str, noun: str = "lượt nộp bài") -> Markup:
-    """A vertical bar per local hour (``points``: (hour, count) in order), in the style of
-    ``quiz.reports.charts.daily_bars`` (same colours, sizes, accessible text; no inline style)."""
-    if not points or not any(count for _, count in points):
-        return charts._empty(title, f"Chưa có {noun} nào trong {len(points) or HOURS} giờ qua.", "hourly")
-    left, right, top, bottom, height = 36, 4, 18, 28, 210
-    plot_w, plot_h = charts.WIDTH - left - right, height - top - bottom
-    peak_hour, peak = max(points, key=lambda point: (point[1], point[0]))
-    scale = charts._ceiling(peak)
-    summary = (f"{len(points)} giờ từ {points[0][0]:%H:00 %d/%m/%Y} đến {points[-1][0]:%H:59 %d/%m/%Y}, tổng "
-               f"{charts.number(sum(c for _, c in points))} {noun}; cao nhất {charts.number(peak)} {noun} "
-               f"lúc {peak_hour:%H:00–%H:59 %d/%m/%Y}.")
-    parts = charts._open(title, height, summary, "hourly")
-    for fraction in (0, 0.5, 1):
-        y = top + plot_h * (1 - fraction)
-        value = scale * fraction
-        text = charts.number(int(value)) if value == int(value) else f"{value:.1f}".replace(".", ",")
-        parts.append(f'<line x1="{left}" x2="{charts.WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{charts.GRID}"/>'
-                     f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
-                     f'fill="{charts.MUTED}">{text}</text>')
-    slot = plot_w / len(points)
-    bar_w = min(32.0, slot * 0.7)
-    label_every = max(1, math.ceil(30 / slot))       # "14h" needs about 30 units
-    for i, (hour, count) in enumerate(points):
-        x = left + i * slot + (slot - bar_w) / 2
-        h = plot_h * count / scale
-        y = top + plot_h - h
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{charts.BAR}">'
-                     f"<title>{hour:%H:00–%H:59 %d/%m/%Y}: {charts.number(count)} {escape(noun)}</title></rect>")
-        if count and slot >= 8 + 7 * len(charts.number(count)):
-            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="12" '
-                         f'fill="{charts.INK}">{charts.number(count)}</text>')
-        if (len(points) - 1 - i) % label_every == 0:      # the current hour always has its label
-            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 15}" text-anchor="middle" '
-                         f'font-size="12" fill="{charts.MUTED}">{hour:%H}h</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from markupsafe import Markup, escape
 
@@ -56,17 +56,15 @@ def _empty(title: str, message: str, css: str) -> Markup:
     return Markup("".join(parts))
 
 
-def daily_bars(points: Sequence[tuple[date, int]], title: str, noun: str = "lượt thi") -> Markup:
-    """A vertical bar per day: ``points`` are (day, count), in order, one per day."""
-    if not points:
-        return _empty(title, f"Chưa có {noun} nào.", "daily")
+def _columns(points: Sequence[tuple], title: str, noun: str, css: str, summary: str, *, tip: str, label: str,
+             label_width: int, from_end: bool = False) -> Markup:
+    """Vertical bars, one per ``(moment, count)`` in order: ``tip`` and ``label`` format the
+    moment for the tooltip and the axis (one axis label every ``label_width`` units; counted
+    from the last bar with ``from_end``)."""
     left, right, top, bottom, height = 36, 4, 18, 28, 210
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    peak_day, peak = max(points, key=lambda point: (point[1], point[0]))
-    scale = _ceiling(peak)
-    summary = (f"{len(points)} ngày từ {points[0][0]:%d/%m/%Y} đến {points[-1][0]:%d/%m/%Y}, tổng {number(sum(c for _, c in points))} "
-               f"{noun}; cao nhất {number(peak)} {noun} ngày {peak_day:%d/%m/%Y}.")
-    parts = _open(title, height, summary, "daily")
+    scale = _ceiling(max(count for _, count in points))
+    parts = _open(title, height, summary, css)
     for fraction in (0, 0.5, 1):        # grid lines and their values
         y = top + plot_h * (1 - fraction)
         value = scale * fraction
@@ -75,21 +73,46 @@ def daily_bars(points: Sequence[tuple[date, int]], title: str, noun: str = "lư�
                      f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="12" fill="{MUTED}">{text}</text>')
     slot = plot_w / len(points)
     bar_w = min(32.0, slot * 0.7)
-    label_every = max(1, math.ceil(38 / slot))       # "dd/mm" needs about 38 units
-    for i, (day, count) in enumerate(points):
+    label_every = max(1, math.ceil(label_width / slot))
+    for i, (moment, count) in enumerate(points):
         x = left + i * slot + (slot - bar_w) / 2
         h = plot_h * count / scale
         y = top + plot_h - h
         parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{BAR}">'
-                     f"<title>{day:%d/%m/%Y}: {number(count)} {escape(noun)}</title></rect>")
+                     f"<title>{moment:{tip}}: {number(count)} {escape(noun)}</title></rect>")
         if count and slot >= 8 + 7 * len(number(count)):
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="12" '
                          f'fill="{INK}">{number(count)}</text>')
-        if i % label_every == 0:
+        if ((len(points) - 1 - i) if from_end else i) % label_every == 0:
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 15}" text-anchor="middle" '
-                         f'font-size="12" fill="{MUTED}">{day:%d/%m}</text>')
+                         f'font-size="12" fill="{MUTED}">{moment:{label}}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def daily_bars(points: Sequence[tuple[date, int]], title: str, noun: str = "lượt thi") -> Markup:
+    """A vertical bar per day: ``points`` are (day, count), in order, one per day."""
+    if not points:
+        return _empty(title, f"Chưa có {noun} nào.", "daily")
+    peak_day, peak = max(points, key=lambda point: (point[1], point[0]))
+    summary = (f"{len(points)} ngày từ {points[0][0]:%d/%m/%Y} đến {points[-1][0]:%d/%m/%Y}, tổng {number(sum(c for _, c in points))} "
+               f"{noun}; cao nhất {number(peak)} {noun} ngày {peak_day:%d/%m/%Y}.")
+    return _columns(points, title, noun, "daily", summary, tip="%d/%m/%Y", label="%d/%m",
+                    label_width=38)                     # "dd/mm" needs about 38 units
+
+
+def hourly_bars(points: Sequence[tuple[datetime, int]], title: str, noun: str = "lượt nộp bài",
+                hours: int = 24) -> Markup:
+    """A vertical bar per local hour: ``points`` are (hour, count), in order; the current
+    (last) hour always has its label."""
+    if not points or not any(count for _, count in points):
+        return _empty(title, f"Chưa có {noun} nào trong {len(points) or hours} giờ qua.", "hourly")
+    peak_hour, peak = max(points, key=lambda point: (point[1], point[0]))
+    summary = (f"{len(points)} giờ từ {points[0][0]:%H:00 %d/%m/%Y} đến {points[-1][0]:%H:59 %d/%m/%Y}, tổng "
+               f"{number(sum(c for _, c in points))} {noun}; cao nhất {number(peak)} {noun} "
+               f"lúc {peak_hour:%H:00–%H:59 %d/%m/%Y}.")
+    return _columns(points, title, noun, "hourly", summary, tip="%H:00–%H:59 %d/%m/%Y", label="%Hh",
+                    label_width=30, from_end=True)      # "14h" needs about 30 units
 
 
 def _short(label: str) -> str:
