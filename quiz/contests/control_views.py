@@ -28,12 +28,10 @@ from quiz.contests.schedule import accepting_until, window
 from quiz.contests.services import get_contest, get_round
 from quiz.contests.views import ORGANISERS
 from quiz.db import MAX_ID, utcnow
-from quiz.errors import DomainError
-from quiz.extensions import db
 from quiz.rankings import services as rankings
 from quiz.reports.charts import percent
 from quiz.units.services import as_id
-from quiz.web.forms import Form
+from quiz.web.forms import Form, act
 from quiz.web.templating import local
 
 bp = Blueprint("control", __name__, url_prefix="/quan-tri/cuoc-thi")
@@ -113,20 +111,6 @@ def _back(contest_id: int, round_id: int):
     return redirect(url_for("control.round_page", contest_id=contest_id, round_id=round_id))
 
 
-def _do(action, done) -> bool:
-    """Run one control service, commit once; a refusal is flashed. ``done``: the message, which
-    may use {value} (what the service returned), or a function of that value."""
-    try:
-        value = action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return False
-    db.session.commit()
-    flash(done(value) if callable(done) else done.format(value=value), "success")
-    return True
-
-
 @bp.route(ROUND + "/dong-ngay", methods=["GET", "POST"])
 @roles_required(*ORGANISERS)
 def close_now(contest_id: int, round_id: int):
@@ -140,7 +124,7 @@ def close_now(contest_id: int, round_id: int):
                                action_url=url_for("control.close_now", contest_id=contest.id, round_id=round_.id),
                                back_url=url_for("control.round_page", contest_id=contest.id, round_id=round_.id))
     name = round_.name
-    _do(lambda: control.close_now(round_, contest, actor_id=current_user.id, now=utcnow()),
+    act(lambda: control.close_now(round_, contest, actor_id=current_user.id, now=utcnow()),
         f"Đã đóng {name}: {{value}} lượt đang làm kết thúc với các câu đã lưu; không nhận lượt thi mới.")
     return _back(contest_id, round_id)
 
@@ -151,7 +135,7 @@ def pause(contest_id: int, round_id: int):
     contest = get_contest(contest_id)
     round_ = get_round(contest, round_id)
     name = round_.name
-    _do(lambda: control.pause(round_, contest, actor_id=current_user.id, now=utcnow()),
+    act(lambda: control.pause(round_, contest, actor_id=current_user.id, now=utcnow()),
         f"Đã tạm dừng {name}: không nhận lượt thi mới; {{value}} lượt đang làm tiếp tục.")
     return _back(contest_id, round_id)
 
@@ -162,7 +146,7 @@ def resume(contest_id: int, round_id: int):
     contest = get_contest(contest_id)
     round_ = get_round(contest, round_id)
     name = round_.name
-    _do(lambda: control.resume(round_, contest, actor_id=current_user.id, now=utcnow()),
+    act(lambda: control.resume(round_, contest, actor_id=current_user.id, now=utcnow()),
         f"Đã cho {name} nhận lượt thi trở lại.")
     return _back(contest_id, round_id)
 
@@ -183,7 +167,7 @@ def announce(contest_id: int):
             flash(error, "error")
         return redirect(back)
     text = form.text.data or ""
-    _do(lambda: control.announce(contest, text, actor_id=current_user.id, now=utcnow()),
+    act(lambda: control.announce(contest, text, actor_id=current_user.id, now=utcnow()),
         lambda changed: ("Thông báo không thay đổi." if not changed else
                          "Đã cập nhật thông báo cho thí sinh." if text.strip() else "Đã gỡ thông báo cho thí sinh."))
     return redirect(back)

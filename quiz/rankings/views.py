@@ -16,14 +16,13 @@ from quiz.accounts.access import roles_required
 from quiz.contests import services as contests
 from quiz.contests.views import ORGANISERS, duration
 from quiz.db import MAX_ID, utcnow
-from quiz.errors import DomainError, NotFound
-from quiz.extensions import db
+from quiz.errors import NotFound
 from quiz.rankings import collective, prizes, services
 from quiz.rankings.criteria import CRITERIA, LAST_TIE
 from quiz.reports import scope
 from quiz.reports.sheets import duration_text
 from quiz.text import text_key
-from quiz.web.forms import Form, page_number, submit
+from quiz.web.forms import Form, act, page_number, submit
 from quiz.units import services as units
 
 bp = Blueprint("rankings", __name__)
@@ -140,14 +139,8 @@ def withdraw(contest_id: int, round_id: int):
 def _run(step: services.Step, round_, contest) -> None:
     """One lifecycle step, committed once; a refusal is flashed."""
     name = round_.name if round_ is not None else contest.title
-    try:
-        value = step.run(round_, contest, utcnow(), current_user.id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(step.done.format(name=name, value=value), "success")
+    act(lambda: step.run(round_, contest, utcnow(), current_user.id),
+        lambda value: step.done.format(name=name, value=value))
 
 
 # The published page and certificates ---------------------------------------------------------------

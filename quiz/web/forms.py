@@ -102,6 +102,21 @@ def submit(form, action: Callable[[], object]) -> Outcome:
 SHOWN_WARNINGS = 5  # flashed one by one; the rest are counted (the session cookie is small)
 
 
+def act(action: Callable[[], object], done) -> bool:
+    """A one-button step (no form fields): run the service, commit once; a refusal is
+    flashed. ``done``: the success message, which may use {value} (what the service
+    returned), or a function of that value."""
+    try:
+        value = action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False
+    db.session.commit()
+    flash(done(value) if callable(done) else done.format(value=value), "success")
+    return True
+
+
 def flash_warnings(warnings: list) -> None:
     """An import's warnings (how cells were read) above the next page, the first few in full."""
     for warning in warnings[:SHOWN_WARNINGS]:
