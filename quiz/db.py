@@ -178,6 +178,7 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
         dbapi_connection.create_function("vn_text_key", 1, _null_safe(_text.text_sort_key), deterministic=True)
+        dbapi_connection.create_function("vn_fold", 1, _null_safe(_text.fold), deterministic=True)
         dbapi_connection.create_function("split_part", 3, _split_part, deterministic=True)
 
     @event.listens_for(engine, "begin")

@@ -39,7 +39,7 @@ _SEPARATORS = re.compile(r"[\s.\-()/]")
 
 class folded(FunctionElement):  # noqa: N801 - an SQL function, named like one
     """A text column as ``quiz.text.fold`` gives it: no marks, no case, đ as d (SQLite only:
-    ``vn_fold``, registered by ``_prepare``)."""
+    ``vn_fold``, registered on every connection by ``quiz.db``)."""
 
     type = String()
     name = "folded"
@@ -71,21 +71,6 @@ def accent_pattern(word: str) -> str:
     """A regular expression (PostgreSQL's) finding ``word`` (folded) in a name written with
     its accents: each letter a class of its accented forms, anything else literal."""
     return "".join(_CLASSES.get(ch) or (ch if ch.isalnum() else "\\" + ch) for ch in word)
-
-
-def _fold_or_null(value):
-    return None if value is None else fold(value)
-
-
-def _prepare(session) -> None:
-    """SQLite: give this connection ``vn_fold`` (once per connection)."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    pooled = connection.connection
-    if not pooled.info.get("vn_fold"):
-        pooled.driver_connection.create_function("vn_fold", 1, _fold_or_null, deterministic=True)
-        pooled.info["vn_fold"] = True
 
 
 def digit_prefixes(query: str) -> list[str]:
@@ -130,7 +115,6 @@ def matching(query: str) -> ColumnElement[bool] | None:
     words = fold(q).split()[:MAX_WORDS]
     if db.session.get_bind().dialect.name == "postgresql":
         return and_(*[User.full_name.regexp_match(accent_pattern(word)) for word in words])
-    _prepare(db.session)
     return and_(*[folded(User.full_name).contains(word, autoescape=True) for word in words])
 
 
