@@ -35,7 +35,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -43,39 +42,17 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import benchkit  # noqa: E402
+from benchkit import DEFAULT_URL, percentile, schema_url  # noqa: E402
 from quiz import create_app  # noqa: E402
 from quiz.extensions import db  # noqa: E402
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CONTEST_SLUG = "thi-quy-mo-lon"   # as gen_scale_data.py makes it
 BASELINE_SQL = "SELECT id, full_name, unit_id FROM users ORDER BY id LIMIT 50"
 
 
-def schema_url(base: str, schema: str) -> str:
-    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
-def timed(fn, repeat: int, warmup: int = 2, budget_s: float | None = None, least: int = 5) -> list[float]:
-    """Milliseconds of each run; the session is closed after each one, as at a request's end.
-    With a budget, stops early once it is spent (after at least ``least`` runs)."""
-    for _ in range(warmup):
-        fn()
-        db.session.close()
-    times, until = [], time.perf_counter() + budget_s if budget_s else None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        db.session.close()
-        times.append((time.perf_counter() - started) * 1000)
-        if until and started > until and len(times) >= least:
-            break
-    return times
+def timed(fn, repeat: int, budget_s: float | None = None) -> list[float]:
+    return benchkit.timed(fn, repeat, 2, budget_s, least=5)
 
 
 def explain(fn) -> None:

@@ -33,7 +33,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,38 +41,13 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchkit import DEFAULT_URL, percentile, schema_url, timed  # noqa: E402
 from quiz import create_app  # noqa: E402
 from quiz.db import utcnow  # noqa: E402
 from quiz.extensions import db  # noqa: E402
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CONTEST_SLUG = "thi-quy-mo-lon"   # as gen_scale_data.py makes it
 BASELINE_SQL = "SELECT id, full_name, unit_id FROM users ORDER BY id LIMIT 50"
-
-
-def schema_url(base: str, schema: str) -> str:
-    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
-def timed(fn, repeat: int, warmup: int = 1, close: bool = True) -> list[float]:
-    for _ in range(warmup):
-        fn()
-        if close:
-            db.session.close()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        if close:
-            db.session.close()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
 
 
 def explain(fn) -> None:
