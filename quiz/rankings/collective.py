@@ -76,7 +76,7 @@ def _of(contest: Contest, round_: Round | None):
 
 def freeze(contest: Contest, round_: Round | None) -> int:
     """Store the figures of the units at the contest's collective level, for ``round_`` or
-    (None) the whole contest, then rank them. Returns how many units."""
+    (None) the whole contest (``rank`` ranks them). Returns how many units."""
     db.session.execute(delete(UnitResult).where(*_of(contest, round_)))
     rows = [{"contest_id": contest.id, "round_id": round_.id if round_ else None, "unit_id": f.id, "code": f.code,
              "name": f.name, "participants": f.total.participants, "attempts": f.total.attempts,
@@ -85,7 +85,6 @@ def freeze(contest: Contest, round_: Round | None) -> int:
             for f in participation(contest, round_).values() if f.depth == contest.collective_level]
     if rows:
         db.session.execute(insert(UnitResult), rows)
-    rank(contest, round_)
     return len(rows)
 
 

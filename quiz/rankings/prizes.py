@@ -19,8 +19,9 @@ their rank starts, and use up as many slots as they are.
 ``award`` is the rule, pure and over plain lists. ``settle`` applies it to the database: it
 reads the top of every frozen round's ranking, awards in round order whatever order the
 rounds were frozen in, writes the prizes that changed and records each change to a published
-round (a ``PrizeChange`` per member, and one "prizes.adjust" entry in the audit log). It runs inside the transaction that freezes or reopens a round, after the round's row
-lock, so two settlements never interleave (the contest row is locked too).
+round (a ``PrizeChange`` per member, and one "prizes.adjust" entry in the audit log). It runs
+inside the transaction that freezes or reopens a round, which holds the contest's row lock
+(``rankings.services``), so two settlements never interleave.
 """
 from __future__ import annotations
 
@@ -142,7 +143,6 @@ def settle(contest: Contest, *, now: datetime, cause: str, actor_id: int | None 
     """Award the prizes of every frozen round of ``contest`` again, in round order; returns how
     many results changed. Changes to a published round are recorded with ``cause``, as done
     by ``actor_id`` (None: the server's command line)."""
-    db.session.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
     rounds = db.session.scalars(select(Round).where(Round.contest_id == contest.id, Round.frozen_at.is_not(None))
                                 .order_by(Round.number)).all()
     awarded = award(_boards(contest, rounds), contest.one_prize, contest.shared_rank)

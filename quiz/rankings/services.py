@@ -142,7 +142,7 @@ def _lock_contest(contest: Contest) -> Contest:
 
 def settle_prizes(contest: Contest, *, now: datetime, cause: str, actor_id: int | None = None) -> None:
     """Settle the individual prizes of every frozen round, then count them again in the frozen
-    collective standings (their figures do not move)."""
+    collective standings (their figures do not move). The caller holds the contest's row lock."""
     prizes.settle(contest, now=now, cause=cause, actor_id=actor_id)
     for frozen in db.session.scalars(select(Round).where(Round.contest_id == contest.id,
                                                          Round.frozen_at.is_not(None))):
@@ -343,6 +343,7 @@ def freeze_contest(contest: Contest, *, now: datetime, actor_id: int | None = No
     contest.results_frozen_at = now
     db.session.flush()
     units = collective.freeze(contest, None)
+    collective.rank(contest, None)
     audit.record("contest.freeze_results", f"Chốt kết quả toàn cuộc thi: {units} đơn vị được xếp hạng.",
                  actor_id=actor_id, now=now, contest_id=contest.id, changes={"units_ranked": units})
     return units
