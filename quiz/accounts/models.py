@@ -100,3 +100,25 @@ class User(UserMixin, PersonName, db.Model):
     @property
     def category_label(self) -> str:
         return CATEGORIES.get(self.category, self.category)
+
+
+class UserSession(db.Model):
+    """A login, known to the server: the session cookie carries a random token whose SHA-256
+    is ``token_hash``. Logging out, a password change, an administrator's lock and "đăng xuất
+    mọi thiết bị" end it (``ended_at``); a session idle past the configured time is over too.
+    Every instance reads the same rows, so an ended session is ended everywhere."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        CheckConstraint("ended_at IS NULL OR end_reason IS NOT NULL", name="ended_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="SHA-256 (hex) của mã trong cookie phiên")
+    created_at: Mapped[datetime] = mapped_column(comment="Lúc đăng nhập (UTC)")
+    last_seen_at: Mapped[datetime] = mapped_column(comment="Lần dùng gần nhất (UTC), ghi lại thưa")
+    ended_at: Mapped[datetime | None] = mapped_column(comment="Lúc kết thúc (UTC); NULL: còn hiệu lực")
+    end_reason: Mapped[str | None] = mapped_column(String(20), comment="logout, password, locked, all_devices …")
+    ip: Mapped[str] = mapped_column(String(45), default="", comment="Địa chỉ IP lúc đăng nhập")
+    user_agent: Mapped[str] = mapped_column(String(200), default="", comment="Trình duyệt lúc đăng nhập")

@@ -30,3 +30,25 @@ class AuditEntry(db.Model):
                                                        comment="Tài khoản bị tác động")
     summary: Mapped[str] = mapped_column(String(500), comment="Mô tả ngắn bằng tiếng Việt")
     changes: Mapped[dict] = mapped_column(JSON, default=dict, comment="Thay đổi: {trường: [trước, sau]} hoặc chi tiết")
+
+
+class SecurityEvent(db.Model):
+    """A failed login, a lockout, a refused request: who (if signed in), which account was
+    tried, from which address, when. Written in its own transaction (the request it describes
+    is usually refused and rolled back); an administrator lists them."""
+
+    __tablename__ = "security_events"
+    __table_args__ = (
+        Index("ix_security_events_account_at", "account", "at"),
+        Index("ix_security_events_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True, comment="Lúc xảy ra (UTC)")
+    kind: Mapped[str] = mapped_column(String(30), comment="login_failed, account_locked, ip_limited, forbidden …")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                comment="Người đã đăng nhập gửi yêu cầu (nếu có)")
+    account: Mapped[str | None] = mapped_column(String(20), comment="Tài khoản bị thử (SĐT/CCCD đã chuẩn hóa)")
+    ip: Mapped[str] = mapped_column(String(45), default="", comment="Địa chỉ IP")
+    path: Mapped[str] = mapped_column(String(200), default="", comment="Đường dẫn yêu cầu")
+    detail: Mapped[str] = mapped_column(String(200), default="", comment="Chi tiết ngắn")
