@@ -98,7 +98,7 @@ def units_import(file: Path, dry_run: bool):
 
 @click.group("users")
 def users_group():
-    """Tài khoản: tạo tài khoản, đặt vai trò, đặt lại mật khẩu."""
+    """Tài khoản: tạo tài khoản, đặt vai trò, đặt lại mật khẩu, dọn phiên đăng nhập cũ."""
 
 
 @users_group.command("create")
@@ -160,6 +160,17 @@ def users_reset_password(phone):
     click.echo(f"Đã đặt lại mật khẩu của {name} ({number}).")
     click.echo(f"Mật khẩu tạm thời (chỉ hiện một lần): {password}")
     click.echo("Khi đăng nhập bằng mật khẩu này, người dùng phải đặt mật khẩu mới.")
+
+
+@users_group.command("prune-sessions")
+@with_appcontext
+@unit_of_work
+def users_prune_sessions():
+    """Xoá các phiên đăng nhập đã kết thúc hoặc hết hạn (chạy từ cron mỗi ngày)."""
+    from quiz.accounts import sessions
+    from quiz.db import utcnow
+
+    click.echo(f"Đã xoá {sessions.prune(now=utcnow())} phiên đăng nhập đã kết thúc hoặc hết hạn.")
 
 
 def _user_by_phone(phone):

@@ -29,6 +29,8 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "RATELIMIT_ENABLED": (True, "Bật giới hạn tần suất"),
     "TRUSTED_PROXIES": (0, "Số proxy ngược (nginx...) đứng trước ứng dụng, để lấy đúng IP người dùng"),
     "SESSION_COOKIE_SECURE": (False, "Chỉ gửi cookie phiên qua HTTPS (bật khi chạy thật sau HTTPS)"),
+    "SESSION_IDLE_HOURS": (24, "Phiên đăng nhập không dùng quá số giờ này thì hết hạn (phải đăng nhập lại); "
+                               "đang làm bài thì việc tự lưu giữ phiên. Ít nhất 1"),
     "TIMEZONE": ("Asia/Ho_Chi_Minh", "Múi giờ hiển thị"),
     "MAX_UPLOAD_MB": (20, "Dung lượng tối đa một tệp tải lên (MB)"),
     "SITE_NAME": ("Thi trực tuyến Học tập và làm theo Bác", "Tên trang hiển thị ở đầu trang"),
@@ -77,6 +79,8 @@ def resolve(conf: dict) -> dict:
         conf["DATABASE_URL"] = f"sqlite:///{instance / 'quiz.db'}"
     if not conf["SECRET_KEY"]:
         conf["SECRET_KEY"] = _local_secret(instance / "secret_key")
+    if conf["SESSION_IDLE_HOURS"] < 1:
+        raise ValueError(f"QUIZ_SESSION_IDLE_HOURS={conf['SESSION_IDLE_HOURS']} không hợp lệ: cần ít nhất 1 (giờ).")
     conf["SQLALCHEMY_DATABASE_URI"] = _driver_url(conf["DATABASE_URL"])
     conf["MAX_CONTENT_LENGTH"] = conf["MAX_UPLOAD_MB"] * 1024 * 1024
     conf["RATELIMIT_STORAGE_URI"] = conf["REDIS_URL"] or "memory://"

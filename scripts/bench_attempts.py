@@ -156,13 +156,13 @@ def seed(url: sa.URL, members: int, folder: Path) -> dict[str, int]:
             with raw.cursor() as cur:
                 # COPY bypasses the model, which writes name_sort_key with the name.
                 with cur.copy("COPY users (full_name, name_sort_key, gender, phone, cccd, unit_id, category, role, "
-                              "password_hash, session_version, active, must_change_password, created_at) "
+                              "password_hash, active, must_change_password, created_at) "
                               "FROM STDIN") as copy:
                     for i in range(1, members + 1):
                         name = f"Thí sinh {i}"
                         copy.write_row((name, name_sort_key(name), "nam" if i % 2 else "nu", phone(i), f"0970{i:08d}",
                                         cells[i % len(cells)], "dang_vien" if i % 3 else "doan_vien", "member",
-                                        hashed, 1, True, False, now))
+                                        hashed, True, False, now))
                 # The baseline's table: an answer row keyed like the app's, without its checks.
                 cur.execute("CREATE TABLE bench_baseline_answers (attempt_id integer, question_id integer, "
                             "option_id integer NOT NULL, saved_at timestamp NOT NULL, "

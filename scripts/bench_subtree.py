@@ -70,12 +70,12 @@ def fill(conn, members: int) -> dict[str, int]:
         step = 50_000
         key = name_sort_key("Thí sinh")  # COPY bypasses the model, which writes the key with the name
         with cur.copy("COPY users (id, full_name, name_sort_key, gender, phone, cccd, unit_id, category, role, "
-                      "password_hash, session_version, active, must_change_password, created_at) "
+                      "password_hash, active, must_change_password, created_at) "
                       "FROM STDIN") as copy:
             for i in range(1, members + 1):
                 unit = leaves[i % len(leaves)][0] if i % 10 else units[i % len(units)][0]
                 copy.write_row((i, "Thí sinh", key, "nam", f"09{i:08d}", f"{i:012d}", unit, "dang_vien",
-                                "member", "x", 1, True, False, "2026-01-01 00:00:00"))
+                                "member", "x", True, False, "2026-01-01 00:00:00"))
                 if i % step == 0:
                     progress("members", i, members)
         progress("members", members, members)

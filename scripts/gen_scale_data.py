@@ -370,11 +370,11 @@ def write_units_and_members(raw, tree: dict, heads: np.ndarray, members: dict, p
                    members["phone"].tolist(), members["cccd"].tolist(), members["unit_id"].tolist(),
                    members["category"].tolist(), members["created"].tolist())
         # COPY bypasses the model, which writes name_sort_key with the name (quiz.db.PersonName).
-        rows = ((i, name, name_sort_key(name), born, gender, phone, cccd, unit, cat, "member", password_hash, 1, True,
-                 False, created)
+        rows = ((i, name, name_sort_key(name), born, gender, phone, cccd, unit, cat, "member", password_hash, True, False,
+                 created)
                 for i, name, born, gender, phone, cccd, unit, cat, created in rows)
         copy_rows(cur, "users", ["id", "full_name", "name_sort_key", "birth_date", "gender", "phone", "cccd",
-                                 "unit_id", "category", "role", "password_hash", "session_version", "active",
+                                 "unit_id", "category", "role", "password_hash", "active",
                                  "must_change_password", "created_at"],
                   rows, n, "members")
         cur.execute("SELECT setval('units_id_seq', (SELECT max(id) FROM units))")

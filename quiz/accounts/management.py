@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from quiz.accounts import sessions
 from quiz.accounts.models import CATEGORIES, GENDERS, Role, User
 from quiz.accounts.services import Details, check_details, hash_password, set_role
 from quiz.audit import services as audit
@@ -81,7 +82,7 @@ def reset_password(actor: User | None, target: User, *, now: datetime) -> str:
     password = temporary_password()
     target.password_hash = hash_password(password)
     target.must_change_password = True
-    target.session_version += 1
+    sessions.end_all(target, "reset", now=now)
     audit.record("user.reset_password", f"Đặt lại mật khẩu cho {_who(target)}", actor_id=_actor_id(actor),
                  now=now, target_user_id=target.id)
     return password
@@ -133,7 +134,7 @@ def lock(actor: User | None, target: User, *, now: datetime) -> None:
     if not target.active:
         raise Conflict("Tài khoản này đã bị khoá.")
     target.active = False
-    target.session_version += 1  # unlocking later does not bring the old sessions back
+    sessions.end_all(target, "locked", now=now)  # unlocking later does not bring them back
     audit.record("user.lock", f"Khoá tài khoản {_who(target)}", actor_id=_actor_id(actor), now=now,
                  target_user_id=target.id)
 

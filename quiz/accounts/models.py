@@ -74,7 +74,6 @@ class User(UserMixin, PersonName, db.Model):
         ForeignKey("units.id", ondelete="RESTRICT"), index=True,
         comment="Đơn vị được quản lý (vai trò quản lý đơn vị): cả cây con của nó")
     password_hash: Mapped[str] = mapped_column(String(255), comment="Mật khẩu đã băm (scrypt)")
-    session_version: Mapped[int] = mapped_column(default=1, comment="Tăng khi đổi mật khẩu: đăng xuất mọi phiên cũ")
     active: Mapped[bool] = mapped_column(default=True, comment="Tài khoản còn hoạt động (False: bị khoá)")
     must_change_password: Mapped[bool] = mapped_column(default=False,
                                                        comment="Mật khẩu tạm (đặt lại): phải đổi khi đăng nhập")
@@ -82,9 +81,6 @@ class User(UserMixin, PersonName, db.Model):
 
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
     managed_unit: Mapped[Unit | None] = relationship(foreign_keys=[managed_unit_id])
-
-    def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
 
     @property
     def is_active(self) -> bool:
@@ -102,15 +98,27 @@ class User(UserMixin, PersonName, db.Model):
         return CATEGORIES.get(self.category, self.category)
 
 
+#: Why a session ended (``UserSession.end_reason``).
+END_REASONS = {
+    "logout": "Đăng xuất",
+    "password": "Đổi mật khẩu",
+    "reset": "Mật khẩu được đặt lại",
+    "locked": "Tài khoản bị khoá",
+    "all_devices": "Đăng xuất mọi thiết bị",
+}
+
+
 class UserSession(db.Model):
     """A login, known to the server: the session cookie carries a random token whose SHA-256
     is ``token_hash``. Logging out, a password change, an administrator's lock and "đăng xuất
     mọi thiết bị" end it (``ended_at``); a session idle past the configured time is over too.
-    Every instance reads the same rows, so an ended session is ended everywhere."""
+    Every instance reads the same rows, so an ended session is ended everywhere
+    (``quiz.accounts.sessions``)."""
 
     __tablename__ = "user_sessions"
     __table_args__ = (
         CheckConstraint("ended_at IS NULL OR end_reason IS NOT NULL", name="ended_has_reason"),
+        CheckConstraint(f"end_reason IS NULL OR {_in('end_reason', END_REASONS)}", name="end_reason_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +127,6 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(comment="Lúc đăng nhập (UTC)")
     last_seen_at: Mapped[datetime] = mapped_column(comment="Lần dùng gần nhất (UTC), ghi lại thưa")
     ended_at: Mapped[datetime | None] = mapped_column(comment="Lúc kết thúc (UTC); NULL: còn hiệu lực")
-    end_reason: Mapped[str | None] = mapped_column(String(20), comment="logout, password, locked, all_devices …")
+    end_reason: Mapped[str | None] = mapped_column(String(20), comment="logout, password, reset, locked, all_devices")
     ip: Mapped[str] = mapped_column(String(45), default="", comment="Địa chỉ IP lúc đăng nhập")
     user_agent: Mapped[str] = mapped_column(String(200), default="", comment="Trình duyệt lúc đăng nhập")

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from quiz.accounts import sessions
 from quiz.accounts.identity import lookup_keys, normalise_cccd, normalise_phone
 from quiz.accounts.models import CATEGORIES, GENDERS, Role, User
 from quiz.accounts.search import search_users  # noqa: F401  (the accounts pages' search)
@@ -202,16 +203,17 @@ def authenticate(identifier: str, password: str) -> User:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Set a new password and end every other session of this account."""
+def change_password(user: User, current: str, new: str, *, now: datetime, keep: str | None = None) -> int:
+    """Set a new password and end every other session of this account (all but the one of
+    token ``keep``, the session making the change); the number of sessions ended."""
     if not check_password_hash(user.password_hash, current or ""):
         raise DomainError("Mật khẩu hiện tại không đúng.", field="current")
     check_new_password(new)
     if check_password_hash(user.password_hash, new) and user.must_change_password:
         raise DomainError("Mật khẩu mới phải khác mật khẩu tạm thời.", field="password")
     user.password_hash = hash_password(new)
-    user.session_version += 1
     user.must_change_password = False
+    return sessions.end_all(user, "password", now=now, keep=keep)
 
 
 def set_role(user: User, role: str, managed_unit: Unit | None = None) -> None:
@@ -236,15 +238,4 @@ def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("Không tìm thấy tài khoản.")
-    return user
-
-
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: ``<user id>.<session version>``; an old version is logged out."""
-    user_id, _, version = session_id.partition(".")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.active:
-        return None
     return user

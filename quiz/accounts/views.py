@@ -13,18 +13,23 @@ Pages (admin: administrators; manager: unit managers, for the members of their s
 
 A member whose password was reset is sent to the change-password page from every page until
 they change it (``_must_change_password``).
+
+Sessions are known to the server (``quiz.accounts.sessions``): the cookie carries the token of
+a live session, checked on every request (``load_user``, Flask-Login's loader); logging out,
+"đăng xuất mọi thiết bị" (``/tai-khoan/dang-xuat-moi-thiet-bi``), a password change (the others),
+a reset and a lock end them. Flask-Login's remember-me cookie is not used, and could open
+nothing: without a live session token the loader finds no one.
 """
 from __future__ import annotations
 
 import re
-import secrets
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
                    session, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from quiz.accounts import management, services
+from quiz.accounts import management, services, sessions
 from quiz.accounts.access import roles_required
 from quiz.accounts.forms import (ChangePasswordForm, DetailsForm, EmptyForm, LoginForm, RegistrationForm,
                                  RoleForm)
@@ -36,6 +41,7 @@ from quiz.text import clean
 from quiz.units import services as units
 from quiz.units.models import Unit
 from quiz.web.forms import Outcome, page_number, submit
+from quiz.web.security import no_store
 
 bp = Blueprint("accounts", __name__)
 
@@ -45,6 +51,26 @@ PER_PAGE = 50
 #: static files, and an attempt's autosave (a script's call; starting an attempt is not here).
 MUST_CHANGE_ALLOWS = frozenset({"accounts.change_password", "accounts.logout", "static", "attempts.save",
                                 "units.search"})
+
+
+def load_user(user_id: str):
+    """Flask-Login's loader: the account of this cookie's live session, or None (logged out).
+    One statement reads both; the session is marked seen now and then (its own commit, made
+    before the view's work: ``_load_user_first``)."""
+    now = utcnow()
+    found = sessions.current(session.get("sid"), now=now)
+    if found is None or str(found.user.id) != user_id:
+        return None
+    if sessions.seen(found, now=now):
+        db.session.commit()
+    return found.user
+
+
+@bp.before_app_request
+def _load_user_first():
+    """Load the account before any view runs, so the loader's commit holds nothing of a view's."""
+    if request.endpoint != "static":
+        current_user._get_current_object()
 
 
 @bp.before_app_request
@@ -60,10 +86,18 @@ def _must_change_password():
 
 
 def _start_session(user) -> None:
-    """A new session for every login: nothing from before it survives (no fixation)."""
+    """A new session for every login, known to the server: nothing from before it survives
+    (no fixation), and only its token is in the cookie."""
     session.clear()
+    token = sessions.start(user, now=utcnow(), ip=request.remote_addr or "", user_agent=request.user_agent.string)
+    db.session.commit()
     login_user(user)
-    session["sid"] = secrets.token_urlsafe(16)
+    session["sid"] = token
+
+
+def _end_browser_session() -> None:
+    logout_user()
+    session.clear()
 
 
 #: Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
@@ -195,18 +229,35 @@ def login():
 
 @bp.post("/dang-xuat")
 def logout():
+    """End this session on the server: a copy of the cookie opens nothing afterwards."""
     EmptyForm().validate_on_submit()  # CSRF is checked by CSRFProtect before we get here
-    logout_user()
-    session.clear()
+    sessions.end(session.get("sid"), "logout", now=utcnow())
+    db.session.commit()
+    _end_browser_session()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("main.home"))
 
 
+@bp.post("/tai-khoan/dang-xuat-moi-thiet-bi")
+@login_required
+def logout_everywhere():
+    """End every session of this account, this one included (a phone lost, a shared computer)."""
+    EmptyForm().validate_on_submit()  # CSRF is checked by CSRFProtect before we get here
+    ended = sessions.end_all(current_user, "all_devices", now=utcnow())
+    db.session.commit()
+    _end_browser_session()
+    flash(f"Đã đăng xuất khỏi mọi thiết bị ({ended} phiên đăng nhập, kể cả phiên này). "
+          "Hãy đăng nhập lại trên thiết bị bạn đang dùng.", "success")
+    return redirect(url_for("accounts.login"))
+
+
 @bp.get("/tai-khoan")
 @login_required
+@no_store
 def profile():
     path = units.ancestry(current_user.unit) if current_user.unit else []
-    return render_template("accounts/profile.html", unit_path=path, logout_form=EmptyForm())
+    return render_template("accounts/profile.html", unit_path=path, logout_form=EmptyForm(),
+                           devices=sessions.count_live(current_user, now=utcnow()))
 
 
 @bp.route("/tai-khoan/doi-mat-khau", methods=["GET", "POST"])
@@ -217,13 +268,14 @@ def change_password():
     temporary = user.must_change_password
     if temporary:
         form.current.label.text = "Mật khẩu tạm thời (vừa dùng để đăng nhập)"
-    outcome = submit(form, lambda: services.change_password(user, form.current.data, form.password.data))
+    outcome = submit(form, lambda: services.change_password(user, form.current.data, form.password.data,
+                                                             now=utcnow(), keep=session.get("sid")))
     if outcome.done:
-        _start_session(user)
         if temporary:
             flash("Đã đặt mật khẩu mới. Từ nay hãy đăng nhập bằng mật khẩu này.", "success")
             return redirect(url_for("main.home"))
-        flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
+        flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất." if outcome.value else
+              "Đã đổi mật khẩu.", "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form, temporary=temporary), outcome.status
 
@@ -244,6 +296,7 @@ def _listing(within: Unit | None):
 
 @bp.get("/quan-tri/tai-khoan")
 @roles_required(Role.ADMIN)
+@no_store
 def admin_users():
     query, users, page, more = _listing(None)
     return render_template("accounts/admin_users.html", users=users, query=query, page=page, more=more)
@@ -268,6 +321,7 @@ def _render_account(user, role_form=None, status=200):
 
 @bp.route(f"/quan-tri/tai-khoan/<{ID}:user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
+@no_store
 def admin_user(user_id: int):
     user = services.get_user(user_id)
     form = RoleForm(obj=None if request.method == "POST" else user)
@@ -284,6 +338,7 @@ def admin_user(user_id: int):
 
 @bp.get("/quan-tri/nhat-ky")
 @roles_required(Role.ADMIN)
+@no_store
 def audit_log():
     page = page_number(request.args.get("trang"))
     lines = management.log(offset=(page - 1) * PER_PAGE, limit=PER_PAGE + 1)
@@ -293,6 +348,7 @@ def audit_log():
 
 @bp.get("/quan-ly/thanh-vien")
 @roles_required(Role.UNIT_MANAGER, Role.ADMIN)
+@no_store
 def members():
     if current_user.has_role(Role.ADMIN):
         return redirect(url_for("accounts.admin_users", **request.args))
@@ -309,6 +365,7 @@ def _managed(user_id: int):
 
 @bp.get(f"/quan-ly/thanh-vien/<{ID}:user_id>")
 @roles_required(Role.UNIT_MANAGER, Role.ADMIN)
+@no_store
 def member(user_id: int):
     user = _managed(user_id)
     if current_user.has_role(Role.ADMIN):
@@ -318,6 +375,7 @@ def member(user_id: int):
 
 @bp.route(f"/quan-ly/thanh-vien/<{ID}:user_id>/sua", methods=["GET", "POST"])
 @roles_required(Role.UNIT_MANAGER, Role.ADMIN)
+@no_store
 def edit_member(user_id: int):
     user = _managed(user_id)
     form = DetailsForm(obj=None if request.method == "POST" else user)

@@ -1,5 +1,14 @@
-"""Security headers on every answer. No page needs inline script or a third-party host."""
-from flask import Flask
+"""Security headers on every answer. No page needs inline script or a third-party host.
+
+What no cache and no browser history may keep answers ``Cache-Control: no-store``: every
+download (any answer sent as an attachment, so a new export is covered without a word) and
+each page marked ``@no_store`` (personal data: a profile's CCCD and phone, the accounts pages,
+a temporary password). No answer names the server's software (``Server``): the app sets
+none, and ``gunicorn.conf.py`` replaces gunicorn's own.
+"""
+from functools import wraps
+
+from flask import Flask, make_response
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -13,6 +22,20 @@ CSP = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+NO_STORE = "no-store"
+
+
+def no_store(view):
+    """A view whose answers no cache or browser history keeps."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = NO_STORE
+        return response
+
+    return wrapped
+
 
 def register(app: Flask) -> None:
     @app.after_request
@@ -24,4 +47,7 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if response.headers.get("Content-Disposition", "").lower().startswith("attachment"):
+            response.headers["Cache-Control"] = NO_STORE  # every export: results, banks, settings
+        response.headers.pop("Server", None)
         return response

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import Auth, post_form
-from quiz.accounts.models import User
+from quiz.accounts.models import User, UserSession
 from quiz.extensions import db
 
 URL = "/tai-khoan/doi-mat-khau"
@@ -75,4 +75,6 @@ def test_other_sessions_of_the_account_are_logged_out(app, member):
     assert r.status_code == 302 and r.headers["Location"].startswith("/dang-nhap")
     assert here.get("/tai-khoan").status_code == 200
     with app.app_context():
-        assert db.session.get(User, member.id).session_version == 2
+        reasons = db.session.scalars(select(UserSession.end_reason).where(UserSession.user_id == member.id)
+                                     .order_by(UserSession.id))
+        assert list(reasons) == [None, "password"]  # this one goes on, the other ended

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from quiz.accounts import management, services
-from quiz.accounts.models import User
+from quiz.accounts import management, services, sessions
+from quiz.accounts.models import User, UserSession
 from quiz.audit import services as audit
 from quiz.audit.models import AuditEntry
 from quiz.errors import Conflict, DomainError, Forbidden
@@ -52,6 +52,18 @@ def entries(db, **where):
     return list(db.session.scalars(stmt))
 
 
+def live_token(db, user: User) -> str:
+    """A session of ``user`` opened just before NOW."""
+    token = sessions.start(user, now=NOW)
+    db.session.commit()
+    assert sessions.current(token, now=NOW).user.id == user.id
+    return token
+
+
+def end_reasons(db, user: User) -> list[str | None]:
+    return list(db.session.scalars(select(UserSession.end_reason).where(UserSession.user_id == user.id)))
+
+
 def details_of(user: User, **changes) -> services.Details:
     values = {"full_name": user.full_name, "birth_date": user.birth_date, "gender": user.gender,
               "phone": user.phone, "cccd": user.cccd, "email": user.email, "unit": user.unit,
@@ -63,13 +75,15 @@ def details_of(user: User, **changes) -> services.Details:
 
 def test_reset_gives_a_temporary_password_ends_sessions_and_is_logged(db, people):
     admin, member = load(db, people, "admin", "member")
-    version = member.session_version
+    tokens = [live_token(db, member), live_token(db, member)]
     password = management.reset_password(admin, member, now=NOW)
     db.session.commit()
     assert len(password) == management.TEMPORARY_LENGTH and set(password) <= set(management.TEMPORARY_ALPHABET)
     assert check_password_hash(member.password_hash, password)
     assert not check_password_hash(member.password_hash, "matkhau123")
-    assert member.must_change_password and member.session_version == version + 1
+    assert member.must_change_password
+    assert [sessions.current(token, now=NOW) for token in tokens] == [None, None]
+    assert end_reasons(db, member) == ["reset", "reset"]
     (entry,) = entries(db, action="user.reset_password")
     assert (entry.actor_id, entry.target_user_id, entry.at) == (admin.id, member.id, NOW)
     assert "Trần Thị Bình" in entry.summary and password not in entry.summary + str(entry.changes)
@@ -91,11 +105,12 @@ def test_a_unit_manager_resets_a_member_of_the_subtree(db, people):
 @pytest.mark.parametrize("target", ["other", "organiser", "admin", "manager"])
 def test_a_unit_manager_cannot_reset_outside_the_subtree_nor_a_non_member(db, people, target):
     manager, user = load(db, people, "manager", target)
-    before = (user.password_hash, user.session_version)
+    before, token = user.password_hash, live_token(db, user)
     with pytest.raises(Forbidden) as refused:
         management.reset_password(manager, user, now=NOW)
     assert refused.value.status == 403 and "đơn vị mình quản lý" in refused.value.message
-    assert (user.password_hash, user.session_version) == before and entries(db) == []
+    assert user.password_hash == before and entries(db) == []
+    assert sessions.current(token, now=NOW).user.id == user.id
 
 
 @pytest.mark.parametrize("role", ["organiser", "member"])
@@ -121,8 +136,8 @@ def test_changing_the_temporary_password_clears_the_flag(db, people):
     admin, member = load(db, people, "admin", "member")
     password = management.reset_password(admin, member, now=NOW)
     with pytest.raises(DomainError, match="khác mật khẩu tạm thời"):
-        services.change_password(member, password, password)
-    services.change_password(member, password, "matkhaumoi456")
+        services.change_password(member, password, password, now=NOW)
+    services.change_password(member, password, "matkhaumoi456", now=NOW)
     assert not member.must_change_password
     assert check_password_hash(member.password_hash, "matkhaumoi456")
 
@@ -206,19 +221,19 @@ def test_a_unit_manager_cannot_edit_a_member_of_another_unit(db, people):
 
 def test_lock_blocks_login_ends_sessions_and_keeps_the_account(db, people):
     manager, member = load(db, people, "manager", "member")
-    session_id = member.get_id()
+    token = live_token(db, member)
     management.lock(manager, member, now=NOW)
     db.session.commit()
     assert not member.active
     with pytest.raises(DomainError, match="đã bị khóa"):
         services.authenticate("0901000003", "matkhau123")
-    assert services.load_session_user(session_id) is None
+    assert sessions.current(token, now=NOW) is None and end_reasons(db, member) == ["locked"]
     with pytest.raises(Conflict):
         management.lock(manager, member, now=NOW)
     management.unlock(manager, member, now=NOW)
     db.session.commit()
     assert services.authenticate("0901000003", "matkhau123").id == member.id
-    assert services.load_session_user(session_id) is None  # the sessions before the lock stay ended
+    assert sessions.current(token, now=NOW) is None  # the sessions before the lock stay ended
     assert [(e.action, e.actor_id, e.target_user_id) for e in entries(db)] == [
         ("user.lock", manager.id, member.id), ("user.unlock", manager.id, member.id)]
     with pytest.raises(Conflict):
