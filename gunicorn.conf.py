@@ -23,3 +23,12 @@ control_socket = os.environ.get("QUIZ_CONTROL_SOCKET",
                                 os.path.join(os.path.dirname(os.path.abspath(__file__)), "instance", "gunicorn.ctl"))
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("QUIZ_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# No answer names the server's software: gunicorn writes "Server: gunicorn" itself, from the
+# module constant its responses read (gunicorn.http.wsgi.SERVER; gunicorn.SERVER for anything
+# imported later). Replacing it here is the way its maintainers point to (benoitc/gunicorn#825);
+# the app sets no Server header of its own (quiz.web.security), so there is just this one.
+import gunicorn  # noqa: E402
+import gunicorn.http.wsgi  # noqa: E402
+
+gunicorn.SERVER = gunicorn.http.wsgi.SERVER = "-"
