@@ -1,8 +1,9 @@
 """gunicorn settings for production: ``gunicorn -c gunicorn.conf.py 'quiz:create_app()'``.
 
 Each can be changed with an environment variable. App processes keep no state of their
-own (signed sessions; limits in Redis when QUIZ_REDIS_URL is set), so more processes or
-more machines behind one PostgreSQL serve a larger contest.
+own (sessions are rows in the database, the cookie signed with the shared key; limits in
+Redis when QUIZ_REDIS_URL is set), so more processes or more machines behind one PostgreSQL
+serve a larger contest.
 """
 import multiprocessing
 import os
