@@ -7,8 +7,9 @@ instance reads the same rows, so a session ended on one is ended on all.
 
 - ``start`` at every login (a new token each time: nothing from before survives);
 - ``current``: the account and its live session for a token, in ONE statement (it runs on
-  every request, the autosave included); ``seen`` then writes ``last_seen_at``, but only once
-  every ``SEEN_EVERY`` (an autosave keeps a session alive without a write per request);
+  every request, the autosave included); ``seen`` writes ``last_seen_at``, but only when it is
+  ``stale``, once every ``SEEN_EVERY`` (an autosave keeps a session alive without a write per
+  request);
 - ``end`` (logout), ``end_all`` (a password change keeps the current one; a reset, a lock
   and "đăng xuất mọi thiết bị" end them all);
 - ``prune``: delete the rows of ended and idle sessions (``quiz users prune-sessions``).
@@ -72,15 +73,16 @@ def current(token: str | None, *, now: datetime, idle: timedelta | None = None) 
     return Current(*row) if row else None
 
 
-def seen(found: Current, *, now: datetime) -> bool:
-    """Mark the session used at ``now`` when its mark is older than ``SEEN_EVERY``; True when
-    it wrote (then the caller commits)."""
-    if now - found.last_seen_at < SEEN_EVERY:
-        return False
+def stale(found: Current, *, now: datetime) -> bool:
+    """Whether the session's mark is older than ``SEEN_EVERY`` (then ``seen`` rewrites it)."""
+    return now - found.last_seen_at >= SEEN_EVERY
+
+
+def seen(found: Current, *, now: datetime) -> None:
+    """Mark the session used at ``now`` (unless it ended meanwhile); the caller commits."""
     db.session.execute(update(UserSession)
                        .where(UserSession.id == found.session_id, UserSession.ended_at.is_(None))
                        .values(last_seen_at=now))
-    return True
 
 
 def _end(reason: str, now: datetime, *conditions) -> int:

@@ -61,7 +61,11 @@ def load_user(user_id: str):
     found = sessions.current(session.get("sid"), now=now)
     if found is None or str(found.user.id) != user_id:
         return None
-    if sessions.seen(found, now=now):
+    if sessions.stale(found, now=now):
+        # The read ends first: on SQLite a write in a new transaction waits for the lock (busy
+        # timeout), where upgrading a read that another writer has overtaken fails at once.
+        db.session.commit()
+        sessions.seen(found, now=now)
         db.session.commit()
     return found.user
 

@@ -193,8 +193,10 @@ def test_a_session_used_every_minute_never_expires_and_is_written_every_few_minu
         now = T + timedelta(minutes=minute)
         found = sessions.current(token, now=now)
         assert found is not None, now
-        writes += sessions.seen(found, now=now)
-        db.session.commit()
+        if sessions.stale(found, now=now):
+            sessions.seen(found, now=now)
+            db.session.commit()
+            writes += 1
     assert 3 * 24 * 60 / 14 <= writes <= 3 * 24 * 60 / 7  # never on every request, never too rarely
     assert sessions.current(token, now=T + 3 * DAY + DAY) is None  # then a day of silence ends it
 
@@ -208,7 +210,8 @@ def test_an_attempt_started_near_the_idle_end_is_not_cut_short(db, member):
     db.session.commit()
     started = T + DAY - timedelta(minutes=1)
     found = sessions.current(token, now=started)  # the start request
-    assert sessions.seen(found, now=started)
+    assert sessions.stale(found, now=started)
+    sessions.seen(found, now=started)
     db.session.commit()
     assert sessions.current(token, now=started + limit) is not None  # the last save, past T + a day
 
@@ -312,6 +315,25 @@ def test_loading_the_user_is_one_statement_and_writes_only_when_stale(app, clien
         assert len([s for s in seen if "user_sessions" in s]) == 1  # marked: no write for a while
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_marking_a_stale_session_seen_survives_a_concurrent_writer(app, client, auth, member, monkeypatch):
+    """A page (GET: a deferred transaction on SQLite) whose session needs marking, while another
+    connection writes between the loader's read and its write: the page answers, marked."""
+    auth.login(PHONE)
+    set_last_seen(app, member.id, utcnow() - timedelta(minutes=10))
+    read = sessions.current
+
+    def read_then_someone_writes(token, **kwargs):
+        found = read(token, **kwargs)
+        with _db.engine.begin() as other:  # another request, elsewhere, commits meanwhile
+            other.execute(update(User).where(User.id == member.id).values(email="khac@example.vn"))
+        return found
+
+    monkeypatch.setattr(sessions, "current", read_then_someone_writes)
+    assert logged_in(client)
+    (row,) = rows(app, member.id)
+    assert row.last_seen_at >= utcnow() - timedelta(seconds=5)
 
 
 # Pruning ---------------------------------------------------------------------------------------------
