@@ -1,7 +1,7 @@
 """One place maps domain errors and HTTP errors to friendly Vietnamese answers."""
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -54,6 +54,10 @@ def render_unavailable():
     if _wants_json():
         response = jsonify(error=message, retry_after=RETRY_AFTER_S)
     else:
+        # Flask-Login's template context loads the signed-in user unless it is known already:
+        # the page is shown as to a visitor rather than asking the failing database again.
+        if "_login_user" not in g:
+            g._login_user = current_app.login_manager.anonymous_user()
         response = current_app.make_response(render_template("errors/unavailable.html", title=title,
                                                              message=message))
     response.status_code = 503
