@@ -71,6 +71,24 @@ def demo_command():
                "ở /quan-tri/cuoc-thi; quản lý đơn vị xem /bao-cao-don-vi.")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path):
+    """Sao lưu CSDL SQLite vào tệp FILE khi trang vẫn chạy (bản sao nhất quán, SQLite online backup).
+    PostgreSQL: dùng pg_dump (xem README)."""
+    from quiz.db import backup_sqlite
+    from quiz.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        raise click.ClickException("CSDL là PostgreSQL: sao lưu bằng pg_dump -Fc (xem mục sao lưu trong README).")
+    if file.exists():
+        raise click.ClickException(f"Tệp {file} đã có: chọn tên khác (không ghi đè bản sao lưu cũ).")
+    pages = backup_sqlite(db.engine, file)
+    click.echo(f"Đã sao lưu {pages} trang ({file.stat().st_size:,} byte) vào {file}; bản sao đã được kiểm tra "
+               "(integrity_check: ok).".replace(",", "."))
+
+
 @click.group("units")
 def units_group():
     """Đơn vị: nhập cây đơn vị."""
@@ -186,6 +204,6 @@ def register_commands(app: Flask) -> None:
     from quiz.rankings.cli import results_group
     from quiz.reports.cli import export_command
 
-    for command in (init_command, demo_command, units_group, users_group, banks_group, contests_group,
+    for command in (init_command, demo_command, backup_command, units_group, users_group, banks_group, contests_group,
                     attempts_group, results_group, export_command):
         app.cli.add_command(command)

@@ -247,6 +247,38 @@ def ping(engine: Engine, timeout_s: float) -> None:
         connection.execute("SELECT 1")
 
 
+def backup_sqlite(engine: Engine, target) -> int:
+    """Copy the SQLite database to ``target`` while the site runs: SQLite's online backup, in
+    one step, so the copy is one consistent moment (in WAL mode the writers go on meanwhile;
+    what they have not committed is not in it). The copy is written beside ``target``, made a
+    single self-contained file (journal mode DELETE), checked, then moved into place, so a
+    failed backup never leaves a half-written file under that name. Returns its page count."""
+    import os
+    import sqlite3
+    from pathlib import Path
+
+    target = Path(target)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    source = engine.raw_connection()
+    try:
+        copy = sqlite3.connect(partial)
+        try:
+            source.driver_connection.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")
+            (check,) = copy.execute("PRAGMA integrity_check").fetchone()
+            (pages,) = copy.execute("PRAGMA page_count").fetchone()
+        finally:
+            copy.close()
+        if check != "ok":
+            raise RuntimeError(f"Bản sao lưu không toàn vẹn: {check}")
+        os.replace(partial, target)
+    finally:
+        source.close()
+        partial.unlink(missing_ok=True)
+    return pages
+
+
 def _configure_postgresql(engine: Engine, config: dict) -> None:
     statement_s = float(config["DB_STATEMENT_TIMEOUT_S"])
     normal_s = statement_s + DEADLINE_MARGIN_S

@@ -196,3 +196,24 @@ def test_readiness_fails_fast_on_a_hung_database_while_liveness_answers(client, 
     assert response.status_code == 200 and response.get_json() == {"status": "ok"} and took < 0.5
     proxy.forward()
     assert client.get("/healthz").status_code == 200
+
+
+def test_freezing_and_exports_run_with_the_long_statement_timeout(app, closed_contest):
+    from quiz.contests.models import Contest, Round
+    from quiz.rankings import services as rankings
+    from quiz.reports import exports
+    from quiz.units.models import Unit
+
+    contest_id, round_id, _users = closed_contest
+    with app.app_context():
+        contest, round_ = _db.session.get(Contest, contest_id), _db.session.get(Round, round_id)
+        assert rankings.freeze(round_, contest, now=utcnow()) == 3
+        assert _db.session.execute(sa.text("SHOW statement_timeout")).scalar() == "4s"
+        _db.session.commit()
+        assert _db.session.execute(sa.text("SHOW statement_timeout")).scalar() == "1s"
+        _db.session.commit()
+        root = _db.session.scalars(select(Unit).where(Unit.parent_id.is_(None))).first()
+        rows = list(exports.individual(contest, root, None, utcnow()).rows)
+        assert len(rows) == 3
+        assert _db.session.execute(sa.text("SHOW statement_timeout")).scalar() == "4s"
+        _db.session.rollback()
