@@ -48,6 +48,10 @@ def init_command():
     """Đưa cơ sở dữ liệu lên lược đồ mới nhất (chạy migrations)."""
     from flask_migrate import upgrade
 
+    from quiz.db import unlimited_statements
+    from quiz.extensions import db
+
+    unlimited_statements(db.engine)  # a migration may rebuild an index over millions of rows
     upgrade()
     click.echo("Cơ sở dữ liệu đã ở lược đồ mới nhất.")
 

@@ -25,6 +25,7 @@ collation for Vietnamese.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import psycopg
@@ -174,13 +175,11 @@ class Deadline(psycopg.Connection):
     protocol, is closed and ``NotAnswering`` raised: SQLAlchemy then finds the connection
     closed, which it treats as a disconnection (the connection is thrown away, never reused).
 
-    The deadline in force: ``ping_s`` while the connection sits in the pool (the pool's
-    pre-ping, a ``SELECT 1``, must not wait as long as a statement), ``normal_s`` once checked
-    out, ``long_s`` in a transaction that asked for ``long_statements``."""
+    The deadline in force (``Limits``): the connect timeout while the connection sits in the
+    pool (the pool's pre-ping, a ``SELECT 1``, must not wait as long as a statement), the
+    statement timeout + ``DEADLINE_MARGIN_S`` once checked out, the long one in a transaction
+    that asked for ``long_statements``; none where statements are unlimited."""
 
-    normal_s: float | None = None
-    ping_s: float | None = None
-    long_s: float | None = None
     deadline_s: float | None = None
 
     def wait(self, gen, interval=0.1, timeout=None):
@@ -204,17 +203,44 @@ def postgresql_engine_options(config: dict) -> dict:
                              "keepalives_count": 3}}
 
 
+@dataclass
+class Limits:
+    """An engine's time limits (seconds), read by its connections' events; ``statement_s`` None:
+    statements are unlimited (the schema's migrations)."""
+
+    connect_s: float
+    statement_s: float | None
+    long_s: float
+
+    def deadline(self, statement_s: float | None) -> float | None:
+        return None if statement_s is None else statement_s + DEADLINE_MARGIN_S
+
+
+def _limits(engine: Engine) -> Limits | None:
+    return getattr(engine, "quiz_limits", None)
+
+
 def long_statements(session) -> None:
     """Give the rest of this transaction the long statement timeout (``SET LOCAL``) and the
     client's long deadline: for freezing a round and exports, which may run longer than a
     request's statements may. Nothing to do on SQLite (no statement timeout there)."""
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
+    limits = _limits(connection.engine)
+    if limits is None or limits.statement_s is None:
         return
+    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(limits.long_s * 1000)}")
     dbapi = connection.connection.dbapi_connection
-    if isinstance(dbapi, Deadline) and dbapi.long_s is not None:
-        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int((dbapi.long_s - DEADLINE_MARGIN_S) * 1000)}")
-        dbapi.deadline_s = dbapi.long_s
+    if isinstance(dbapi, Deadline):
+        dbapi.deadline_s = limits.deadline(limits.long_s)
+
+
+def unlimited_statements(engine: Engine) -> None:
+    """No statement timeout and no client deadline on this engine's connections from now on:
+    for ``quiz init``, whose migrations may rebuild an index over millions of rows."""
+    limits = _limits(engine)
+    if limits is not None:
+        limits.statement_s = None
+        engine.dispose()
 
 
 def unavailable(error: BaseException) -> bool:
@@ -280,31 +306,30 @@ def backup_sqlite(engine: Engine, target) -> int:
 
 
 def _configure_postgresql(engine: Engine, config: dict) -> None:
-    statement_s = float(config["DB_STATEMENT_TIMEOUT_S"])
-    normal_s = statement_s + DEADLINE_MARGIN_S
-    long_s = float(config["DB_LONG_STATEMENT_TIMEOUT_S"]) + DEADLINE_MARGIN_S
-    ping_s = float(config["DB_CONNECT_TIMEOUT_S"])
+    limits = engine.quiz_limits = Limits(connect_s=float(config["DB_CONNECT_TIMEOUT_S"]),
+                                         statement_s=float(config["DB_STATEMENT_TIMEOUT_S"]),
+                                         long_s=float(config["DB_LONG_STATEMENT_TIMEOUT_S"]))
 
     @event.listens_for(engine, "do_connect")
     def _connect(_dialect, _record, cargs, cparams):
         connection = Deadline.connect(*cargs, **cparams)
-        connection.normal_s, connection.ping_s, connection.long_s = normal_s, ping_s, long_s
-        connection.deadline_s = normal_s
+        connection.deadline_s = limits.deadline(limits.statement_s)
         return connection
-
-    @event.listens_for(engine, "checkout")
-    def _checked_out(dbapi_connection, _record, _proxy):
-        dbapi_connection.deadline_s = dbapi_connection.normal_s
-
-    @event.listens_for(engine, "checkin")
-    def _checked_in(dbapi_connection, _record):
-        if dbapi_connection is not None and isinstance(dbapi_connection, Deadline):
-            dbapi_connection.deadline_s = dbapi_connection.ping_s
 
     @event.listens_for(engine, "connect")
     def _statement_timeout(dbapi_connection, _record):
-        dbapi_connection.execute(f"SET statement_timeout = {int(statement_s * 1000)}")
+        milliseconds = 0 if limits.statement_s is None else int(limits.statement_s * 1000)
+        dbapi_connection.execute(f"SET statement_timeout = {milliseconds}")
         dbapi_connection.commit()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, _record, _proxy):
+        dbapi_connection.deadline_s = limits.deadline(limits.statement_s)
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, _record):
+        if isinstance(dbapi_connection, Deadline):  # None once invalidated
+            dbapi_connection.deadline_s = None if limits.statement_s is None else limits.connect_s
 
 
 def configure_engine(engine: Engine, config: dict) -> None:

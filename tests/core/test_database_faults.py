@@ -217,3 +217,16 @@ def test_freezing_and_exports_run_with_the_long_statement_timeout(app, closed_co
         assert len(rows) == 3
         assert _db.session.execute(sa.text("SHOW statement_timeout")).scalar() == "4s"
         _db.session.rollback()
+
+
+def test_quiz_init_runs_the_migrations_without_a_statement_timeout(app, runner):
+    from quiz.db import Deadline, unlimited_statements
+
+    with app.app_context():
+        unlimited_statements(_db.engine)  # what `quiz init` does before upgrading
+        assert _db.session.execute(sa.text("SHOW statement_timeout")).scalar() == "0"
+        dbapi = _db.session.connection().connection.dbapi_connection
+        assert isinstance(dbapi, Deadline) and dbapi.deadline_s is None
+        _db.session.rollback()
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0 and "lược đồ mới nhất" in result.output
