@@ -224,10 +224,10 @@ def long_statements(session) -> None:
     """Give the rest of this transaction the long statement timeout (``SET LOCAL``) and the
     client's long deadline: for freezing a round and exports, which may run longer than a
     request's statements may. Nothing to do on SQLite (no statement timeout there)."""
-    connection = session.connection()
-    limits = _limits(connection.engine)
+    limits = _limits(session.get_bind())  # known before a transaction is begun (SQLite: none)
     if limits is None or limits.statement_s is None:
         return
+    connection = session.connection()
     connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(limits.long_s * 1000)}")
     dbapi = connection.connection.dbapi_connection
     if isinstance(dbapi, Deadline):
