@@ -59,22 +59,21 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_database(app: Flask) -> None:
-    from quiz.db import configure_engine
+    from quiz.db import configure_engine, postgresql_engine_options
     from quiz.extensions import db, migrate
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
         options = {"connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}}
     else:
-        options = {"pool_pre_ping": True, "pool_size": app.config["DB_POOL_SIZE"],
-                   "max_overflow": app.config["DB_MAX_OVERFLOW"]}
+        options = postgresql_engine_options(app.config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config.setdefault("SQLALCHEMY_RECORD_QUERIES", app.config.get("TESTING", False))
 
     import quiz.models  # noqa: F401  (every model, so metadata and migrations see them)
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        configure_engine(db.engine, app.config)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
 
 

@@ -48,6 +48,10 @@ def init_command():
     """Đưa cơ sở dữ liệu lên lược đồ mới nhất (chạy migrations)."""
     from flask_migrate import upgrade
 
+    from quiz.db import unlimited_statements
+    from quiz.extensions import db
+
+    unlimited_statements(db.engine)  # a migration may rebuild an index over millions of rows
     upgrade()
     click.echo("Cơ sở dữ liệu đã ở lược đồ mới nhất.")
 
@@ -69,6 +73,24 @@ def demo_command():
     click.echo("Cuộc thi mẫu đang mở: /cuoc-thi (6 ngân hàng câu hỏi đã nạp).")
     click.echo("“Tuần thi thử” đã đóng, có bài của các thí sinh mẫu: Ban tổ chức tính, công bố và xuất kết quả "
                "ở /quan-tri/cuoc-thi; quản lý đơn vị xem /bao-cao-don-vi.")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path):
+    """Sao lưu CSDL SQLite vào tệp FILE khi trang vẫn chạy (bản sao nhất quán, SQLite online backup).
+    PostgreSQL: dùng pg_dump (xem README)."""
+    from quiz.db import backup_sqlite
+    from quiz.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        raise click.ClickException("CSDL là PostgreSQL: sao lưu bằng pg_dump -Fc (xem mục sao lưu trong README).")
+    if file.exists():
+        raise click.ClickException(f"Tệp {file} đã có: chọn tên khác (không ghi đè bản sao lưu cũ).")
+    pages = backup_sqlite(db.engine, file)
+    click.echo(f"Đã sao lưu {pages} trang ({file.stat().st_size:,} byte) vào {file}; bản sao đã được kiểm tra "
+               "(integrity_check: ok).".replace(",", "."))
 
 
 @click.group("units")
@@ -197,6 +219,6 @@ def register_commands(app: Flask) -> None:
     from quiz.rankings.cli import results_group
     from quiz.reports.cli import export_command
 
-    for command in (init_command, demo_command, units_group, users_group, banks_group, contests_group,
+    for command in (init_command, demo_command, backup_command, units_group, users_group, banks_group, contests_group,
                     attempts_group, results_group, export_command):
         app.cli.add_command(command)

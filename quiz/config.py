@@ -23,6 +23,12 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "SQLITE_BUSY_TIMEOUT_MS": (10000, "SQLite: chờ khóa ghi tối đa (ms) trước khi báo bận"),
     "DB_POOL_SIZE": (5, "PostgreSQL: số kết nối giữ sẵn mỗi tiến trình"),
     "DB_MAX_OVERFLOW": (10, "PostgreSQL: số kết nối thêm khi đông"),
+    "DB_POOL_TIMEOUT_S": (5, "PostgreSQL: chờ một kết nối rảnh trong pool tối đa (giây), quá thì báo bận (503)"),
+    "DB_CONNECT_TIMEOUT_S": (5, "PostgreSQL: chờ kết nối mới, và kiểm tra kết nối cũ trong pool, tối đa (giây; ít nhất 2)"),
+    "DB_STATEMENT_TIMEOUT_S": (10, "PostgreSQL: một câu lệnh chạy tối đa (giây, statement_timeout); máy chủ không "
+                                   "trả lời thì ứng dụng thôi chờ sau thêm 2 giây, đóng kết nối và báo 503"),
+    "DB_LONG_STATEMENT_TIMEOUT_S": (600, "PostgreSQL: như trên, cho việc dài (chốt kết quả, xuất tệp)"),
+    "HEALTH_TIMEOUT_S": (2, "/healthz: chờ CSDL (và Redis) trả lời tối đa (giây) trước khi báo 503"),
     "PASSWORD_HASH_METHOD": ("scrypt", "Thuật toán băm mật khẩu (werkzeug): scrypt hoặc pbkdf2:sha256:600000"),
     "LOGIN_RATE_LIMIT": ("10 per minute;50 per hour", "Giới hạn số lần đăng nhập mỗi địa chỉ IP"),
     "REGISTER_RATE_LIMIT": ("5 per minute;30 per hour", "Giới hạn số lần đăng ký mỗi địa chỉ IP"),

@@ -6,6 +6,16 @@ two writers queue on the busy timeout instead of failing with "database is locke
 both try to upgrade a read lock. Requests with a safe method (GET, HEAD, OPTIONS) begin
 a plain deferred transaction so readers never queue behind writers.
 
+PostgreSQL is never waited for without end (``postgresql_engine_options``, ``Deadline``):
+connecting gives up after ``DB_CONNECT_TIMEOUT_S``; the server cancels a statement after
+``DB_STATEMENT_TIMEOUT_S``; and since a server (or a network) that stops answering cancels
+nothing — libpq has no read timeout — the client itself gives up waiting for any answer a
+little after that (``Deadline``), closes the connection and raises ``NotAnswering``, which
+SQLAlchemy sees as a disconnection: the connection is discarded, the pool is invalidated, and
+the next request connects afresh (so the app recovers by itself when the database is back).
+Freezing and exports take longer: ``long_statements`` raises both limits for their
+transaction. ``quiz.web.errors`` answers every such failure (``unavailable``) with a 503.
+
 Vietnamese order in SQL: people by a stored key (``PersonName.name_sort_key``, written with
 the name, compared byte by byte), so that a list of people is an index's order; units by
 ``vietnamese_key``, computed row by row: SQLite calls ``quiz.text``'s own key through a
@@ -15,10 +25,13 @@ collation for Vietnamese.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import psycopg
 from flask import has_request_context, request
 from sqlalchemy import MetaData, String, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
@@ -144,15 +157,192 @@ def _null_safe(key):
     return lambda value: None if value is None else key(str(value))
 
 
-def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
+# Never waiting for PostgreSQL without end -------------------------------------------------------
+
+#: How much longer than the server's statement timeout the client waits for an answer: past
+#: it the server is not answering at all (a cancelled statement answers with an error).
+DEADLINE_MARGIN_S = 2.0
+
+
+class NotAnswering(psycopg.OperationalError):
+    """PostgreSQL (or the network to it) gave no answer before the client's deadline."""
+
+
+class Deadline(psycopg.Connection):
+    """A psycopg connection that waits for each answer (an execute, a fetch, a commit) at most
+    ``deadline_s`` seconds. psycopg waits for the socket in ``Connection.wait``; this one
+    passes it a timeout, and when it expires the connection, left in the middle of the
+    protocol, is closed and ``NotAnswering`` raised: SQLAlchemy then finds the connection
+    closed, which it treats as a disconnection (the connection is thrown away, never reused).
+
+    The deadline in force (``Limits``): the connect timeout while the connection sits in the
+    pool (the pool's pre-ping, a ``SELECT 1``, must not wait as long as a statement), the
+    statement timeout + ``DEADLINE_MARGIN_S`` once checked out, the long one in a transaction
+    that asked for ``long_statements``; none where statements are unlimited."""
+
+    deadline_s: float | None = None
+
+    def wait(self, gen, interval=0.1, timeout=None):
+        if timeout is not None or self.deadline_s is None:  # psycopg's own timed waits keep their meaning
+            return super().wait(gen, interval=interval, timeout=timeout)
+        try:
+            return super().wait(gen, interval=interval, timeout=self.deadline_s)
+        except psycopg.errors._WaitTimeout:  # noqa: SLF001 - psycopg's timeout of wait(), documented there
+            self.pgconn.finish()
+            raise NotAnswering(f"PostgreSQL không trả lời sau {self.deadline_s:g} giây; đã đóng kết nối.") from None
+
+
+def postgresql_engine_options(config: dict) -> dict:
+    """The engine options for PostgreSQL: the pool (sizes, checkout timeout, pre-ping), the
+    connect timeout, and TCP keepalives so an idle pooled connection to a vanished host is
+    noticed. The statement timeout and the client's deadlines are set on each connection."""
+    return {"pool_pre_ping": True, "pool_size": config["DB_POOL_SIZE"], "max_overflow": config["DB_MAX_OVERFLOW"],
+            "pool_timeout": config["DB_POOL_TIMEOUT_S"],
+            "connect_args": {"connect_timeout": max(2, round(config["DB_CONNECT_TIMEOUT_S"])),
+                             "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                             "keepalives_count": 3}}
+
+
+@dataclass
+class Limits:
+    """An engine's time limits (seconds), read by its connections' events; ``statement_s`` None:
+    statements are unlimited (the schema's migrations)."""
+
+    connect_s: float
+    statement_s: float | None
+    long_s: float
+
+    def deadline(self, statement_s: float | None) -> float | None:
+        return None if statement_s is None else statement_s + DEADLINE_MARGIN_S
+
+
+def _limits(engine: Engine) -> Limits | None:
+    return getattr(engine, "quiz_limits", None)
+
+
+def long_statements(session) -> None:
+    """Give the rest of this transaction the long statement timeout (``SET LOCAL``) and the
+    client's long deadline: for freezing a round and exports, which may run longer than a
+    request's statements may. Nothing to do on SQLite (no statement timeout there)."""
+    limits = _limits(session.get_bind())  # known before a transaction is begun (SQLite: none)
+    if limits is None or limits.statement_s is None:
+        return
+    connection = session.connection()
+    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(limits.long_s * 1000)}")
+    dbapi = connection.connection.dbapi_connection
+    if isinstance(dbapi, Deadline):
+        dbapi.deadline_s = limits.deadline(limits.long_s)
+
+
+def unlimited_statements(engine: Engine) -> None:
+    """No statement timeout and no client deadline on this engine's connections from now on:
+    for ``quiz init``, whose migrations may rebuild an index over millions of rows."""
+    limits = _limits(engine)
+    if limits is not None:
+        limits.statement_s = None
+        engine.dispose()
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot serve now (retry later), not a bug: no free
+    connection in the pool, connecting failed or timed out, the server did not answer, a
+    statement was cancelled by its timeout, the server is shutting down; on SQLite, the write
+    lock not obtained within the busy timeout."""
+    if isinstance(error, sa_exc.TimeoutError):
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError):
+        return True
+    return isinstance(error, sa_exc.OperationalError) and any(
+        word in str(error.orig).lower() for word in ("database is locked", "database is busy"))
+
+
+def ping(engine: Engine, timeout_s: float) -> None:
+    """Reach the database within about ``timeout_s`` seconds or raise: a new connection (not
+    one from the pool, whose pre-ping and checkout have their own, longer limits) and
+    ``SELECT 1``. For the readiness check (``/healthz``)."""
+    if engine.dialect.name != "postgresql":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return
+    cargs, cparams = engine.dialect.create_connect_args(engine.url)
+    cparams = {**cparams, "connect_timeout": max(2, round(timeout_s)), "autocommit": True}
+    with Deadline.connect(*cargs, **cparams) as connection:
+        connection.deadline_s = timeout_s
+        connection.execute("SELECT 1")
+
+
+def backup_sqlite(engine: Engine, target) -> int:
+    """Copy the SQLite database to ``target`` while the site runs: SQLite's online backup, in
+    one step, so the copy is one consistent moment (in WAL mode the writers go on meanwhile;
+    what they have not committed is not in it). The copy is written beside ``target``, made a
+    single self-contained file (journal mode DELETE), checked, then moved into place, so a
+    failed backup never leaves a half-written file under that name. Returns its page count."""
+    import os
+    import sqlite3
+    from pathlib import Path
+
+    target = Path(target)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    source = engine.raw_connection()
+    try:
+        copy = sqlite3.connect(partial)
+        try:
+            source.driver_connection.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")
+            (check,) = copy.execute("PRAGMA integrity_check").fetchone()
+            (pages,) = copy.execute("PRAGMA page_count").fetchone()
+        finally:
+            copy.close()
+        if check != "ok":
+            raise RuntimeError(f"Bản sao lưu không toàn vẹn: {check}")
+        os.replace(partial, target)
+    finally:
+        source.close()
+        partial.unlink(missing_ok=True)
+    return pages
+
+
+def _configure_postgresql(engine: Engine, config: dict) -> None:
+    limits = engine.quiz_limits = Limits(connect_s=float(config["DB_CONNECT_TIMEOUT_S"]),
+                                         statement_s=float(config["DB_STATEMENT_TIMEOUT_S"]),
+                                         long_s=float(config["DB_LONG_STATEMENT_TIMEOUT_S"]))
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect, _record, cargs, cparams):
+        connection = Deadline.connect(*cargs, **cparams)
+        connection.deadline_s = limits.deadline(limits.statement_s)
+        return connection
+
+    @event.listens_for(engine, "connect")
+    def _statement_timeout(dbapi_connection, _record):
+        milliseconds = 0 if limits.statement_s is None else int(limits.statement_s * 1000)
+        dbapi_connection.execute(f"SET statement_timeout = {milliseconds}")
+        dbapi_connection.commit()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, _record, _proxy):
+        dbapi_connection.deadline_s = limits.deadline(limits.statement_s)
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, _record):
+        if isinstance(dbapi_connection, Deadline):  # None once invalidated
+            dbapi_connection.deadline_s = None if limits.statement_s is None else limits.connect_s
+
+
+def configure_engine(engine: Engine, config: dict) -> None:
     """Attach the per-dialect connection set-up.
 
-    PostgreSQL: psycopg prepares a statement after a few runs, and PostgreSQL may then
+    PostgreSQL: the timeouts above; and psycopg prepares a statement after a few runs, and PostgreSQL may then
     switch to a generic plan; for subtree ranges that plan cannot tell a cell (a few rows)
     from the whole province (all of them) and picks a nested loop that is 10× slower on
     the large case. Custom plans are cheap here, so they are forced.
     """
     if engine.dialect.name == "postgresql":
+        _configure_postgresql(engine, config)
+
         @event.listens_for(engine, "connect")
         def _on_pg_connect(dbapi_connection, _record):
             dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
@@ -172,7 +362,7 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(config['SQLITE_BUSY_TIMEOUT_MS'])}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")

@@ -31,6 +31,7 @@ from quiz.attempts.models import Attempt
 from quiz.audit import services as audit
 from quiz.banks.models import Question
 from quiz.contests.models import Contest, Round
+from quiz.db import long_statements
 from quiz.errors import Conflict, DomainError
 from quiz.extensions import db
 from quiz.rankings import collective, prizes, statistics
@@ -150,7 +151,10 @@ def settle_prizes(contest: Contest, *, now: datetime, cause: str, actor_id: int 
 
 
 def freeze(round_: Round, contest: Contest, *, now: datetime, actor_id: int | None = None) -> int:
-    """Compute and freeze the round's results; returns how many members are ranked."""
+    """Compute and freeze the round's results; returns how many members are ranked. A large
+    round takes longer than a request's statement timeout allows: this transaction gets the
+    long one."""
+    long_statements(db.session)
     contest = _lock_contest(contest)
     round_ = _lock(round_)
     if round_.frozen_at is not None:
@@ -333,7 +337,9 @@ def contest_state(contest: Contest) -> str:
 
 def freeze_contest(contest: Contest, *, now: datetime, actor_id: int | None = None) -> int:
     """Close the contest's results: every round must be frozen; the units' standings over the
-    whole contest are computed and frozen. Returns how many units are ranked."""
+    whole contest are computed and frozen. Returns how many units are ranked. (The long
+    statement timeout, as for a round.)"""
+    long_statements(db.session)
     contest = _lock_contest(contest)
     if contest.results_frozen_at is not None:
         raise Conflict("Kết quả toàn cuộc thi đã được chốt.")

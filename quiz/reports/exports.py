@@ -24,6 +24,7 @@ from sqlalchemy import select
 from quiz.accounts.models import CATEGORIES, User
 from quiz.contests.models import Contest, Round
 from quiz.contests.schedule import local_time
+from quiz.db import long_statements
 from quiz.extensions import db
 from quiz.rankings import services as rankings
 from quiz.rankings.models import Result
@@ -97,7 +98,9 @@ def _round_rows(contest: Contest, round_: Round, unit: Unit, paths: dict[int, st
 
 
 def individual(contest: Contest, unit: Unit, round_: Round | None, now: datetime) -> Sheet:
-    """The unit's individual results for ``round_`` (or every round of the contest)."""
+    """The unit's individual results for ``round_`` (or every round of the contest). A province's
+    export may read for longer than a request's statement timeout: the transaction gets the long one."""
+    long_statements(db.session)
     paths = _unit_paths(unit)
     rounds = [round_] if round_ is not None else list(contest.rounds)
 
@@ -114,6 +117,7 @@ def individual(contest: Contest, unit: Unit, round_: Round | None, now: datetime
 
 def summary(contest: Contest, unit: Unit, round_: Round | None, now: datetime) -> Sheet:
     """One row per unit of the subtree, in tree order, with its rolled-up figures."""
+    long_statements(db.session)
     figures = participation(contest, round_, within=unit)
     children: dict[int | None, list] = {}
     for f in figures.values():

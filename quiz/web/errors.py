@@ -1,11 +1,13 @@
 """One place maps domain errors and HTTP errors to friendly Vietnamese answers."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from quiz.db import unavailable
 from quiz.errors import DomainError, InvalidFile
 from quiz.extensions import db
 
@@ -20,7 +22,12 @@ MESSAGES = {
     429: ("Thao tác quá nhanh", "Bạn đã thử quá nhiều lần. Vui lòng chờ một lát rồi thử lại."),
     500: ("Hệ thống gặp sự cố", "Đã có lỗi ở máy chủ; dữ liệu của bạn không bị mất. "
                                 "Vui lòng thử lại sau ít phút."),
+    503: ("Hệ thống đang bận", "Hệ thống đang bận hoặc không kết nối được cơ sở dữ liệu. "
+                               "Vui lòng thử lại sau ít phút; những gì bạn đã lưu không bị mất."),
 }
+
+#: Seconds a client is asked to wait before trying again after a 503.
+RETRY_AFTER_S = 10
 
 
 def _wants_json() -> bool:
@@ -37,6 +44,35 @@ def render_error(status: int, detail: str | None = None, problems=None):
         return jsonify(body), status
     return render_template("errors/error.html", status=status, title=title, message=message,
                            problems=problems), status
+
+
+def render_unavailable():
+    """The 503 answer when the database cannot serve: a page of its own that needs nothing from
+    the database (the site's header would load the signed-in user), or JSON for API routes
+    (the autosave keeps the answers in the browser and sends them again), with Retry-After."""
+    title, message = MESSAGES[503]
+    if _wants_json():
+        response = jsonify(error=message, retry_after=RETRY_AFTER_S)
+    else:
+        # Flask-Login's template context loads the signed-in user unless it is known already:
+        # the page is shown as to a visitor rather than asking the failing database again.
+        if "_login_user" not in g:
+            g._login_user = current_app.login_manager.anonymous_user()
+        response = current_app.make_response(render_template("errors/unavailable.html", title=title,
+                                                             message=message))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+def _discard_session() -> None:
+    """Roll the request's work back. A connection that broke has been invalidated already
+    (closed, out of the pool), so the next request gets a new one."""
+    try:
+        db.session.rollback()
+    except sa_exc.SQLAlchemyError as error:
+        current_app.logger.warning("Rollback after a database failure failed too: %s", error)
+    db.session.close()
 
 
 def register(app: Flask) -> None:
@@ -59,6 +95,16 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         return render_error(error.code or 500)
+
+    @app.errorhandler(sa_exc.DBAPIError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def database_error(error: sa_exc.SQLAlchemyError):
+        if not unavailable(error):
+            return unexpected(error)
+        _discard_session()
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                           str(error).splitlines()[0])
+        return render_unavailable()
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

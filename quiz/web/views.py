@@ -1,4 +1,5 @@
-"""The home page, one per role (the queries are in ``quiz.web.home``), and the health check."""
+"""The home page, one per role (the queries are in ``quiz.web.home``), and the health checks
+(``quiz.web.health``)."""
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from werkzeug.routing import BuildError
 from quiz.contests.views import duration
 from quiz.db import utcnow
 from quiz.rankings.services import STATES
+from quiz.web import health as health_checks
 from quiz.web import home as homes
 
 bp = Blueprint("main", __name__)
@@ -47,4 +49,13 @@ def home():
 
 @bp.get("/healthz")
 def health():
-    return {"status": "ok"}
+    """Readiness, for a load balancer: 200 when the database (and Redis, when configured)
+    answers within HEALTH_TIMEOUT_S, else 503 (send no traffic here)."""
+    body, ready = health_checks.readiness(current_app)
+    return body, (200 if ready else 503), {"Cache-Control": "no-store"}
+
+
+@bp.get("/healthz/live")
+def liveness():
+    """Liveness: the process answers (restart it if not); touches neither database nor Redis."""
+    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
