@@ -91,9 +91,13 @@ def parse(filename: str, data: bytes, fmt: str | None = None) -> Parsed:
 def decode_text(data: bytes) -> str:
     """A text file's content: UTF-8 (with or without BOM), else a clear refusal."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidFile([Problem(None, "Tệp văn bản không ở mã UTF-8. Hãy lưu lại với mã UTF-8.")]) from None
+    if "\x00" in text:  # PostgreSQL stores no NUL; a UTF-16 file decodes to one in every other character
+        raise InvalidFile([Problem(None, "Tệp văn bản chứa ký tự NUL (thường do tệp ở mã UTF-16). "
+                                         "Hãy lưu lại với mã UTF-8.")])
+    return text
 
 
 # The formats register themselves on import.
