@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from quiz.accounts.access import roles_required
 from quiz.accounts.models import Role
-from quiz.banks import services
+from quiz.banks import formats, services
 from quiz.banks.formats.template import example_xlsx, write_xlsx
 from quiz.banks.forms import (NEW_TOPIC, NO_TOPIC, ActionForm, BankForm, ConfirmForm, QuestionForm, TopicForm,
                               UploadForm)
@@ -84,19 +84,21 @@ def edit_topic(topic_id: int):
 
 @dataclass
 class Upload:
-    """An uploaded file kept on the server between its preview and the organiser's confirm."""
+    """An uploaded file as its preview read it, kept on the server until the organiser's
+    confirm: the confirm writes what the preview showed and never reads the file again."""
 
     token: str
     bank_id: int
     user_id: int
     filename: str
     format: str
-    data: bytes
+    parsed: formats.Parsed
 
 
 class UploadStore:
-    """Files under ``instance/uploads``: ``<token>`` holds the bytes, ``<token>.json`` the
-    bank, the uploader, the file name and format. A file older than ``TTL`` is gone."""
+    """Files under ``instance/uploads``: ``<token>`` holds the questions read from the file
+    (``formats.dump``), ``<token>.json`` the bank, the uploader, the file name and format.
+    A file older than ``TTL`` is gone."""
 
     TTL = 2 * 3600
     TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -108,13 +110,13 @@ class UploadStore:
     def current(cls) -> UploadStore:
         return cls(Path(current_app.instance_path) / "uploads")
 
-    def save(self, bank_id: int, user_id: int, filename: str, fmt: str, data: bytes) -> str:
+    def save(self, bank_id: int, user_id: int, filename: str, fmt: str, parsed: formats.Parsed) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.purge()
         token = secrets.token_urlsafe(24)
         meta = {"bank_id": bank_id, "user_id": user_id, "filename": filename[:255], "format": fmt}
         (self.folder / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
-        (self.folder / token).write_bytes(data)
+        (self.folder / token).write_text(formats.dump(parsed), encoding="utf-8")
         return token
 
     def claim(self, token: str, bank_id: int, user_id: int) -> Upload | None:
@@ -135,7 +137,10 @@ class UploadStore:
         except (OSError, ValueError, KeyError):
             return None
         try:
-            return Upload(token, bank_id, user_id, meta["filename"], meta["format"], claimed.read_bytes())
+            return Upload(token, bank_id, user_id, meta["filename"], meta["format"],
+                          formats.load(claimed.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):  # written by an older version, or damaged
+            return None
         finally:
             claimed.unlink(missing_ok=True)
             meta_path.unlink(missing_ok=True)
@@ -180,7 +185,7 @@ def preview(bank_id: int):
     db.session.rollback()  # a preview writes nothing
     token = None
     if inspection.can_import:
-        token = UploadStore.current().save(bank.id, current_user.id, filename, fmt or "", data)
+        token = UploadStore.current().save(bank.id, current_user.id, filename, fmt or "", inspection.parsed)
     return render_template(
         "banks/preview.html", bank=bank, filename=filename, inspection=inspection, report=inspection.report,
         rows=inspection.rows(PREVIEW_LIMIT), limit=PREVIEW_LIMIT, confirm=ConfirmForm(formdata=None, token=token),
@@ -199,7 +204,7 @@ def confirm(bank_id: int):
               "Vui lòng tải tệp lên lại.", "error")
         return render_template("banks/upload.html", bank=bank, form=UploadForm(), problems=None), 410
     try:
-        summary = services.import_file(bank, stored.filename, stored.data, now=utcnow(), fmt=stored.format or None)
+        summary = services.import_parsed(bank, stored.parsed, now=utcnow())
     except InvalidFile as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -130,7 +130,9 @@ def slug_of(title: str) -> str:
 
 
 def _number_text(value: float) -> str:
-    """``1.5`` → ``1,5``; ``20.0`` → ``20``."""
+    """``1.5`` → ``1,5``; ``20.0`` → ``20``; what is not a plausible number (inf, nan, huge) as it is."""
+    if not abs(value) < 10**15:
+        return str(value)
     return (f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))).replace(".", ",")
 
 
@@ -159,8 +161,8 @@ class Integer(Kind):
         return raw
 
     def show(self, raw):
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            return _number_text(raw / self.scale) if self.scale > 1 else str(raw)
+        if isinstance(raw, int) and not isinstance(raw, bool):  # a huge one (from a file) is shown as it is
+            return _number_text(raw / self.scale) if self.scale > 1 and abs(raw) < 10**15 else str(raw)
         return "" if raw is None else str(raw)
 
     def read(self, shown):
