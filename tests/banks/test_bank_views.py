@@ -663,3 +663,26 @@ def test_the_confirm_checks_again_against_the_bank_as_it_is_now(app, client, ban
     again = confirm(client, bank, token_of(second))
     assert again.status_code == 422 and "đã có trong ngân hàng" in text(again)
     assert count_questions(app, bank) == before
+
+
+def test_a_decompression_bomb_is_refused_at_the_preview_saying_why(app, client, bank, organiser, monkeypatch):
+    import zipfile
+
+    import openpyxl
+
+    from quiz.banks.formats.template import example_xlsx
+
+    with zipfile.ZipFile(io.BytesIO(example_xlsx())) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = next(name for name in parts if name.startswith("xl/worksheets/"))
+    parts[sheet] = parts[sheet].replace(b"</sheetData>", b"<row/>" * 3_000_000 + b"</sheetData>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert buffer.tell() < 500_000
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("the bomb was opened"))
+    page = upload(client, bank, buffer.getvalue(), "bom.xlsx")
+    assert page.status_code == 422
+    assert "nén tới" in text(page) and "dòng trống" in text(page)
+    assert not uploads_dir(app).exists() or list(uploads_dir(app).iterdir()) == []

@@ -311,6 +311,25 @@ def test_valid_toml_of_the_wrong_shape_is_an_error_not_a_crash(app, client, ship
     assert count_contests(app) == 0
 
 
+@pytest.mark.parametrize("source, expected", [
+    ("a = " + "[" * 5000 + "]" * 5000, "lồng nhau quá sâu"),
+    ("a = " + "{b = " * 3000 + "1" + "}" * 3000, "lồng nhau quá sâu"),
+    ("time_limit_s = " + "9" * 5000, "số quá dài"),
+    ('title = "Hội thi"\ntime_limit_s = ' + "9" * 4000 + "\ngrace_s = " + "9" * 400, "Thời gian làm bài"),
+    ('title = "Hội thi"\n[collective]\nmetric = "weighted"\npoints = {"Nhất" = inf, "Nhì" = nan, "Ba" = '
+     + "9" * 400 + "}\n", "Điểm của giải"),
+    ('title = "Hội thi"\n[[round]]\nname = "Tuần 1"\nopens = 0001-01-01T00:00:00\ncloses = 0001-01-02T00:00:00\n',
+     "Năm cần từ 2000"),
+    ('title = "Hội thi"\n[[round]]\nname = "Tuần 1"\nopens = 0001-01-01T00:00:00+14:00\n'
+     "closes = 9999-12-31T23:59:59-12:00\n", "Năm cần từ 2000"),
+])
+def test_hostile_toml_is_a_vietnamese_message_not_a_crash(app, client, shipped, organiser, source, expected):
+    response = upload(client, source.encode())
+    assert response.status_code == 422, text(response)[:500]
+    assert expected in text(response)
+    assert count_contests(app) == 0
+
+
 def test_a_file_that_is_not_toml_or_not_utf8_is_refused(app, client, organiser):
     response = upload(client, b"x", "cuoc-thi.xlsx")
     assert response.status_code == 422 and "Chỉ nhận tệp .toml." in text(response)

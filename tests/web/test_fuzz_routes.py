@@ -213,7 +213,7 @@ def _bodies(rule, method: str):
     """The fixed hostile bodies for one route: forms and JSON; every hostile file to the uploads."""
     if method == "GET":
         return [{}]
-    bodies = [{"data": {key: value for key in FORM_FIELDS}} for value in ("\x00", "²", "9" * 5000, "１２３")]
+    bodies = [{"data": {key: value for key in FORM_FIELDS}} for value in ("\x00", "²", "9" * 5000, "9" * 20, "１２３")]
     bodies += [{"data": body, "content_type": "application/json"} for body in JSONS[:4] + JSONS[6:10]]
     files = FILES if rule.endpoint in UPLOADS else FILES[:1]
     bodies += [{"data": {"file": (io.BytesIO(data), name), "save": "1", "format": "gift"},
