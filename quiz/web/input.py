@@ -2,7 +2,8 @@
 
 - Text that no database can store: a NUL byte (PostgreSQL refuses it in any text value) or a
   lone surrogate (not UTF-8), in the address, the query string, a form field or its name, a
-  file's name or a JSON string, is refused with a 400 that says so; nothing reaches a query.
+  file's name, a JSON string or the User-Agent (kept with a session), is refused with a 400
+  that says so; nothing reaches a query. Other control characters are stored as they are.
 - A JSON body is parsed once, here, by ``loads``: bounded in size and depth, a number of
   thousands of digits, a body nested 100,000 deep or one that is not an object (every JSON
   this app takes is an object) is a 400 JSON error, not a ``RecursionError`` in a view.
@@ -87,7 +88,7 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def guard_input():
-        texts = [request.path, *(request.view_args or {}).values()]
+        texts = [request.path, request.user_agent.string, *(request.view_args or {}).values()]
         texts += [t for key, value in request.args.items(multi=True) for t in (key, value)]
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             if request.is_json:

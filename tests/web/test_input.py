@@ -89,3 +89,9 @@ def test_loads_bounds_depth_size_and_items():
         with pytest.raises(BadJSON):
             loads(text)
     assert loads("[" * 20 + "]" * 20) == [[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]
+
+
+def test_a_user_agent_with_nul_is_400(client):
+    response = client.get("/", headers={"User-Agent": "Mozilla\x00"})
+    assert response.status_code == 400
+    assert client.get("/", headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14)"}).status_code == 200
