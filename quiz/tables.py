@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -110,8 +112,9 @@ RATIO_FROM = 1024 * 1024  # parts smaller than this unpacked may compress as wel
 
 def check_xlsx(data: bytes, limits: XlsxLimits | None = None) -> None:
     """Refuse a workbook that would unpack to too much (a decompression bomb), from the sizes
-    its zip declares, before anything is unpacked. ``zipfile`` never unpacks a part past its
-    declared size, so what is checked here is what openpyxl can get."""
+    its zip declares, before anything is unpacked (``zipfile`` never unpacks a part past its
+    declared size, so what is checked here is what openpyxl can get); then one that has more
+    rows than ``MAX_ROWS``, blank ones too, counted on the XML before openpyxl reads it."""
     limits = limits or XlsxLimits.current()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -131,6 +134,34 @@ def check_xlsx(data: bytes, limits: XlsxLimits | None = None) -> None:
                                              f"(giới hạn {limits.max_ratio:,} lần): tệp chứa rất nhiều dòng trống "
                                              "hoặc dữ liệu lặp lại bất thường. Hãy xóa các dòng, cột trống rồi "
                                              "lưu lại.")])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # then the rows, blank ones too, on the unpacked XML
+        for part in parts:
+            if part.filename.startswith("xl/worksheets/") and _rows_over(archive, part, MAX_ROWS + 1):
+                raise InvalidFile([Problem(None, f"Trang tính “{PurePath(part.filename).stem}” có quá {MAX_ROWS:,} "
+                                                 "dòng (kể cả dòng trống); hãy xóa các dòng trống hoặc chia "
+                                                 "thành nhiều tệp.")])
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+
+
+def _rows_over(archive: zipfile.ZipFile, part: zipfile.ZipInfo, limit: int) -> bool:
+    """Does the sheet ``part`` hold more than ``limit`` rows, blank ones too? Counted on the
+    unpacked XML as it streams (fast: no parsing), because openpyxl reads a whole sheet once
+    just to look for its size before it yields a row."""
+    count, tail = 0, b""
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(1 << 20):
+                text = tail + chunk
+                cut = max(0, len(text) - 64)  # a tag across the cut is counted with the next chunk
+                count += sum(1 for match in _ROW_TAG.finditer(text) if match.start() < cut)
+                tail = text[cut:]
+                if count > limit:
+                    return True
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+        raise InvalidFile([Problem(None, BROKEN_XLSX)]) from None
+    return count + len(_ROW_TAG.findall(tail)) > limit
 
 
 BROKEN_XLSX = "Không đọc được tệp Excel: tệp hỏng hoặc không phải .xlsx."

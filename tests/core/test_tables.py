@@ -89,6 +89,25 @@ def test_an_ordinary_workbook_passes_the_checks():
     assert len(read_table("ok.xlsx", data).rows) == 3000
 
 
+def test_a_sheet_of_numbered_blank_rows_is_counted_before_openpyxl_opens_it(monkeypatch):
+    monkeypatch.setattr(tables, "MAX_ROWS", 1000)
+    rows = b"".join(b'<row r="%d"/>' % n for n in range(1, 1003))
+    data = _replace_parts(_workbook(), {"xl/worksheets/sheet1.xml": _sheet(rows)})
+    check_xlsx(_replace_parts(_workbook(), {"xl/worksheets/sheet1.xml": _sheet(rows[:rows.index(b'<row r="1001"')])}),
+               LIMITS)  # exactly the header and 1,000 rows pass
+    monkeypatch.setattr("openpyxl.load_workbook", lambda *a, **k: pytest.fail("opened"))
+    with pytest.raises(InvalidFile) as error:
+        read_table("trong.xlsx", data)
+    assert "quá 1,000 dòng (kể cả dòng trống)" in _message(error)
+
+
+def test_blank_lines_of_a_csv_count_toward_the_row_limit(monkeypatch):
+    monkeypatch.setattr(tables, "MAX_ROWS", 50)
+    with pytest.raises(InvalidFile) as error:
+        read_table("trong.csv", b"ma,ten\n" + b",\n" * 5000 + b"A,B\n")
+    assert "quá 50 dòng (kể cả dòng trống)" in _message(error) and error.value.problems[0].row == 52
+
+
 def test_blank_rows_count_toward_the_row_limit_and_reading_stops_there(monkeypatch):
     monkeypatch.setattr(tables, "MAX_ROWS", 50)
     read = []
@@ -97,6 +116,7 @@ def test_blank_rows_count_toward_the_row_limit_and_reading_stops_there(monkeypat
     rows = b'<row r="1"><c r="A1" t="inlineStr"><is><t>M</t></is></c></row>' + b"".join(
         b'<row r="%d"><c r="A%d"/></row>' % (n, n) for n in range(2, 5000))
     data = _replace_parts(_workbook(), {"xl/worksheets/sheet1.xml": _sheet(rows)})
+    monkeypatch.setattr(tables, "_rows_over", lambda *a: False)  # as if the count before opening were passed
     with pytest.raises(InvalidFile) as error:
         read_table("trong.xlsx", data)
     assert "quá 50 dòng (kể cả dòng trống)" in _message(error)
@@ -135,5 +155,5 @@ def test_a_csv_field_over_128_kib_is_a_refusal_naming_the_line():
 
 def test_a_csv_with_nul_characters_is_a_refusal():
     with pytest.raises(InvalidFile) as error:
-        read_table("utf16.csv", "ma,ten\nA,Một\n".encode("utf-16-le"))
+        read_table("utf16.csv", "ma,ten\nA,Mot\n".encode("utf-16-le"))
     assert "NUL" in _message(error)
