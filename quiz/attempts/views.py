@@ -21,8 +21,8 @@ from quiz.db import MAX_ID, utcnow
 from quiz.errors import DomainError
 from quiz.extensions import db
 from quiz.rankings import rules as results_rules
-from quiz.text import ascii_int
 from quiz.rankings import services as rankings
+from quiz.text import ascii_int
 from quiz.web.templating import local
 
 bp = Blueprint("attempts", __name__)
