@@ -27,8 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     _init_database(app)
     _init_extensions(app)
 
-    from quiz.web import errors, security, templating
+    from quiz.web import errors, input, security, templating
     errors.register(app)
+    input.register(app)
     security.register(app)
     templating.register(app)
 

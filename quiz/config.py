@@ -39,6 +39,10 @@ SETTINGS: dict[str, tuple[object, str]] = {
                                "đang làm bài thì việc tự lưu giữ phiên. Ít nhất 1"),
     "TIMEZONE": ("Asia/Ho_Chi_Minh", "Múi giờ hiển thị"),
     "MAX_UPLOAD_MB": (20, "Dung lượng tối đa một tệp tải lên (MB)"),
+    "XLSX_MAX_UNCOMPRESSED_MB": (100, "Tệp Excel tải lên: dung lượng tối đa khi giải nén (MB), kiểm tra "
+                                      "trước khi mở tệp (chống bom giải nén)"),
+    "XLSX_MAX_RATIO": (100, "Tệp Excel tải lên: tỷ lệ nén tối đa của một phần trong tệp (phần trên 1 MB khi "
+                            "giải nén); tệp vượt bị từ chối trước khi mở"),
     "SITE_NAME": ("Thi trực tuyến Học tập và làm theo Bác", "Tên trang hiển thị ở đầu trang"),
 }
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -64,31 +66,122 @@ def read_tables(filename: str, data: bytes, first_only: bool = False) -> list[Ta
                                      "hãy dùng tệp Excel (.xlsx) hoặc CSV (.csv).")])
 
 
+NUL_IN_TEXT = ("Tệp chứa ký tự NUL (thường do tệp ở mã UTF-16 hoặc không phải tệp văn bản). Trong Excel "
+               "hãy chọn “Lưu thành” → “CSV UTF-8 (phân cách bằng dấu phẩy)”.")
+
+
 def _read_csv(data: bytes) -> Table:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidFile([Problem(None, "Tệp CSV không ở mã UTF-8. Trong Excel hãy chọn "
                                          "“Lưu thành” → “CSV UTF-8 (phân cách bằng dấu phẩy)”.")]) from None
+    if "\x00" in text:
+        raise InvalidFile([Problem(None, NUL_IN_TEXT)])
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max([",", ";", "\t"], key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return _collect(None, ([(value, None, value.strip() in ERROR_VALUES) for value in row] for row in reader))
+    rows = ([(value, None, value.strip() in ERROR_VALUES) for value in row] for row in reader)
+    try:
+        return _collect(None, rows)
+    except csv.Error:  # a field over csv's limit (128 KiB), most often an unclosed quote
+        raise InvalidFile([Problem(reader.line_num, "Một ô dài quá 128 KiB: thường do thiếu dấu nháy kép “\"” "
+                                                    "đóng ô; hãy kiểm tra lại dòng này.")]) from None
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """How much a workbook may unpack to, in all and against its size in the zip."""
+
+    max_uncompressed: int  # bytes
+    max_ratio: int
+
+    @classmethod
+    def current(cls) -> XlsxLimits:
+        from flask import current_app, has_app_context
+
+        from quiz.config import SETTINGS
+
+        conf = current_app.config if has_app_context() else {}
+        megabytes = conf.get("XLSX_MAX_UNCOMPRESSED_MB", SETTINGS["XLSX_MAX_UNCOMPRESSED_MB"][0])
+        return cls(megabytes * 1024 * 1024, conf.get("XLSX_MAX_RATIO", SETTINGS["XLSX_MAX_RATIO"][0]))
+
+
+RATIO_FROM = 1024 * 1024  # parts smaller than this unpacked may compress as well as they like
+
+
+def check_xlsx(data: bytes, limits: XlsxLimits | None = None) -> None:
+    """Refuse a workbook that would unpack to too much (a decompression bomb), from the sizes
+    its zip declares, before anything is unpacked (``zipfile`` never unpacks a part past its
+    declared size, so what is checked here is what openpyxl can get); then one that has more
+    rows than ``MAX_ROWS``, blank ones too, counted on the XML before openpyxl reads it."""
+    limits = limits or XlsxLimits.current()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        raise InvalidFile([Problem(None, BROKEN_XLSX)]) from None
+    total = sum(part.file_size for part in parts)
+    if total > limits.max_uncompressed:
+        raise InvalidFile([Problem(None, f"Tệp Excel giải nén ra {total / 1024 / 1024:,.0f} MB, quá giới hạn "
+                                         f"{limits.max_uncompressed // 1024 // 1024:,} MB (thường do hàng "
+                                         "triệu dòng trống hoặc định dạng thừa). Hãy xóa các dòng, cột trống "
+                                         "rồi lưu lại, hoặc chia thành nhiều tệp.")])
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > RATIO_FROM and ratio > limits.max_ratio:
+            raise InvalidFile([Problem(None, f"Tệp Excel có phần “{part.filename[:80]}” nén tới {ratio:,.0f} lần "
+                                             f"(giới hạn {limits.max_ratio:,} lần): tệp chứa rất nhiều dòng trống "
+                                             "hoặc dữ liệu lặp lại bất thường. Hãy xóa các dòng, cột trống rồi "
+                                             "lưu lại.")])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # then the rows, blank ones too, on the unpacked XML
+        for part in parts:
+            if part.filename.startswith("xl/worksheets/") and _rows_over(archive, part, MAX_ROWS + 1):
+                raise InvalidFile([Problem(None, f"Trang tính “{PurePath(part.filename).stem}” có quá {MAX_ROWS:,} "
+                                                 "dòng (kể cả dòng trống); hãy xóa các dòng trống hoặc chia "
+                                                 "thành nhiều tệp.")])
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+
+
+def _rows_over(archive: zipfile.ZipFile, part: zipfile.ZipInfo, limit: int) -> bool:
+    """Does the sheet ``part`` hold more than ``limit`` rows, blank ones too? Counted on the
+    unpacked XML as it streams (fast: no parsing), because openpyxl reads a whole sheet once
+    just to look for its size before it yields a row."""
+    count, tail = 0, b""
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(1 << 20):
+                text = tail + chunk
+                cut = max(0, len(text) - 64)  # a tag across the cut is counted with the next chunk
+                count += sum(1 for match in _ROW_TAG.finditer(text) if match.start() < cut)
+                tail = text[cut:]
+                if count > limit:
+                    return True
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+        raise InvalidFile([Problem(None, BROKEN_XLSX)]) from None
+    return count + len(_ROW_TAG.findall(tail)) > limit
+
+
+BROKEN_XLSX = "Không đọc được tệp Excel: tệp hỏng hoặc không phải .xlsx."
+MAX_COLUMNS = 1000
 
 
 def _read_xlsx(data: bytes, first_only: bool) -> list[Table]:
     from openpyxl import load_workbook
 
+    check_xlsx(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)  # formulas, not results
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise InvalidFile([Problem(None, "Không đọc được tệp Excel: tệp hỏng hoặc không phải .xlsx.")]) from None
+    except Exception:  # noqa: BLE001 - a hostile file can break the reader anywhere: it is unreadable
+        raise InvalidFile([Problem(None, BROKEN_XLSX)]) from None
     try:
         sheets = book.worksheets[:1] if first_only else book.worksheets
         tables = []
         for sheet in sheets:
             try:
-                tables.append(_collect(sheet.title, ([_xlsx_cell(c) for c in row] for row in sheet.iter_rows())))
+                tables.append(_read_sheet(sheet))
             except InvalidFile:
                 if first_only or len(sheets) == 1:
                     raise
@@ -97,6 +190,26 @@ def _read_xlsx(data: bytes, first_only: bool) -> list[Table]:
         return tables
     finally:
         book.close()
+
+
+def _read_sheet(sheet) -> Table:
+    """One sheet's rows as they are in the file: its declared size (which may claim a million
+    rows) is not used to pad it, a row over ``MAX_COLUMNS`` cells is refused, and a broken
+    part of the file is a refusal naming the sheet."""
+    def rows():
+        for row in sheet.iter_rows():
+            if len(row) > MAX_COLUMNS:
+                raise InvalidFile([Problem(None, f"Trang tính có dòng quá {MAX_COLUMNS:,} cột; hãy xóa các cột "
+                                                 "trống rồi lưu lại.", sheet.title)])
+            yield [_xlsx_cell(c) for c in row]
+
+    try:
+        sheet.reset_dimensions()
+        return _collect(sheet.title, rows())
+    except InvalidFile:
+        raise
+    except Exception:  # noqa: BLE001 - malformed XML inside the workbook
+        raise InvalidFile([Problem(None, BROKEN_XLSX, sheet.title)]) from None
 
 
 def _xlsx_cell(cell) -> tuple[object, str | None, bool]:
@@ -112,14 +225,14 @@ def _collect(sheet: str | None, rows) -> Table:
     """``rows`` of cells, each (value, formula or None, holds an error value)."""
     table = None
     for number, row in enumerate(rows, start=1):
+        if number > MAX_ROWS + 1:  # blank rows count: reading a million of them costs as much as any
+            raise InvalidFile([Problem(number, f"Tệp có quá {MAX_ROWS:,} dòng (kể cả dòng trống); hãy xóa "
+                                               "các dòng trống hoặc chia thành nhiều tệp.", sheet)])
         values = [value for value, _, _ in row]
         if not any(clean(v) for v in values):
             continue
         if table is None:
             table = Table(sheet, [clean(v) for v in values])
-        elif len(table.rows) >= MAX_ROWS:
-            raise InvalidFile([Problem(number, f"Tệp có quá {MAX_ROWS:,} dòng; hãy chia thành nhiều tệp.",
-                                       sheet)])
         else:
             table.rows.append((number, values))
         for index, (value, formula, error) in enumerate(row):

@@ -27,6 +27,17 @@ def clean(value: object) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
 
 
+def ascii_int(value: object, max_digits: int = 18) -> int | None:
+    """``value`` as a whole number when it is plain ASCII digits (spaces around allowed), at
+    most ``max_digits`` long; else None. ``str.isdigit`` also accepts "²" and full-width
+    digits, and ``int()`` of thousands of digits is slow and then refused by Python: both
+    stop here."""
+    text = value.strip() if isinstance(value, str) else ""
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def fold(value: object) -> str:
     """Accent- and case-insensitive key: ``Hồ Chí Minh`` and ``ho chi minh`` fold alike."""
     text = unicodedata.normalize("NFD", clean(value).lower())

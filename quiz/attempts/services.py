@@ -202,11 +202,17 @@ def _save(attempt: Attempt, grace_s: int, answers: dict[int, int | None], now: d
     return db.session.scalar(select(func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id))
 
 
+FEW_ANSWERS = 200  # a save of up to this many answers needs no count of the attempt's questions first
+TOO_MANY_ANSWERS = "Số câu trả lời gửi lên nhiều hơn số câu của đề. Vui lòng tải lại trang."
+
+
 def _write_answers(attempt: Attempt, answers: dict[int, int | None], now: datetime) -> None:
     """One statement writes every chosen answer: an upsert fed by a SELECT of the attempt's
     drawn questions and their options, so a pair that is not (a drawn question, one of its
     options) matches no row and the count tells; a second deletes the cleared ones. The
     foreign keys on ``answers`` say the same in the database."""
+    if len(answers) > FEW_ANSWERS and len(answers) > question_count(attempt):
+        raise DomainError(TOO_MANY_ANSWERS)  # before a statement with tens of thousands of parameters
     chosen = [(q, o) for q, o in answers.items() if o is not None]
     cleared = [q for q, o in answers.items() if o is None]
     if chosen:

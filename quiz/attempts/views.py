@@ -22,6 +22,7 @@ from quiz.errors import DomainError
 from quiz.extensions import db
 from quiz.rankings import rules as results_rules
 from quiz.rankings import services as rankings
+from quiz.text import ascii_int
 from quiz.web.templating import local
 
 bp = Blueprint("attempts", __name__)
@@ -52,11 +53,9 @@ def _seconds_left(attempt, now: datetime) -> int:
 # Parsing the member's answers -------------------------------------------------------------------
 
 def _an_id(value) -> int:
-    if isinstance(value, bool):
-        raise DomainError(BAD_ANSWERS)
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if not isinstance(value, int) or not 0 < value <= MAX_ID:
+    if isinstance(value, str):
+        value = ascii_int(value, 10)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
         raise DomainError(BAD_ANSWERS)
     return value
 
@@ -65,12 +64,9 @@ def _prediction(value) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        value = value.strip().replace(".", "").replace(" ", "")
-        if not value.isdigit():
-            raise DomainError("Số dự đoán phải là một số nguyên không âm.")
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DomainError("Số dự đoán phải là một số nguyên không âm.")
+        value = ascii_int(value.replace(".", "").replace(" ", ""), 13)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**12:
+        raise DomainError("Số dự đoán phải là một số nguyên không âm, tối đa 12 chữ số.")
     return value
 
 
@@ -86,7 +82,7 @@ def _from_json() -> tuple[dict[int, int | None], int | None]:
 def _from_form() -> tuple[dict[int, int | None], int | None]:
     """The plain form: a radio group ``q<question id>`` per question, and ``prediction``."""
     answers = {_an_id(name[1:]): _an_id(value) for name, value in request.form.items()
-               if name.startswith("q") and name[1:].isdigit()}
+               if name.startswith("q") and name[1:].isascii() and name[1:].isdigit()}
     try:
         prediction = _prediction(request.form.get("prediction"))
     except DomainError:  # a final submit is not lost over a mistyped prediction

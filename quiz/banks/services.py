@@ -189,6 +189,12 @@ def import_file(bank: QuestionBank, filename: str, data: bytes, *, now: datetime
     return import_checked(bank, preview(bank, filename, data, fmt), now=now, progress=progress)
 
 
+def import_parsed(bank: QuestionBank, parsed: formats.Parsed, *, now: datetime) -> ImportSummary:
+    """Write a file read at its preview (kept by the preview, not read again): checked again
+    against the bank as it is now, then every question, or nothing if any error."""
+    return import_checked(bank, validation.check(parsed, bank.id), now=now)
+
+
 def import_checked(bank: QuestionBank, report: validation.Report, *, now: datetime,
                    progress: Callable[[int, int], None] | None = None) -> ImportSummary:
     """Write a file already checked by ``preview`` (so it is not read twice): every

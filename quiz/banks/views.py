@@ -3,20 +3,14 @@ one question."""
 from __future__ import annotations
 
 import io
-import json
-import os
 import re
-import secrets
-import time
-from dataclasses import dataclass
-from pathlib import Path
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from quiz.accounts.access import roles_required
 from quiz.accounts.models import Role
-from quiz.banks import services
+from quiz.banks import formats, services
 from quiz.banks.formats.template import example_xlsx, write_xlsx
 from quiz.banks.forms import (NEW_TOPIC, NO_TOPIC, ActionForm, BankForm, ConfirmForm, QuestionForm, TopicForm,
                               UploadForm)
@@ -27,6 +21,7 @@ from quiz.errors import DomainError, InvalidFile
 from quiz.extensions import db
 from quiz.text import fold
 from quiz.web.forms import submit
+from quiz.web.uploads import UploadStore
 
 bp = Blueprint("banks", __name__, url_prefix="/quan-tri")
 
@@ -82,79 +77,6 @@ def edit_topic(topic_id: int):
 
 # Import: upload → preview → confirm ------------------------------------------------------
 
-@dataclass
-class Upload:
-    """An uploaded file kept on the server between its preview and the organiser's confirm."""
-
-    token: str
-    bank_id: int
-    user_id: int
-    filename: str
-    format: str
-    data: bytes
-
-
-class UploadStore:
-    """Files under ``instance/uploads``: ``<token>`` holds the bytes, ``<token>.json`` the
-    bank, the uploader, the file name and format. A file older than ``TTL`` is gone."""
-
-    TTL = 2 * 3600
-    TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    @classmethod
-    def current(cls) -> UploadStore:
-        return cls(Path(current_app.instance_path) / "uploads")
-
-    def save(self, bank_id: int, user_id: int, filename: str, fmt: str, data: bytes) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.purge()
-        token = secrets.token_urlsafe(24)
-        meta = {"bank_id": bank_id, "user_id": user_id, "filename": filename[:255], "format": fmt}
-        (self.folder / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
-        (self.folder / token).write_bytes(data)
-        return token
-
-    def claim(self, token: str, bank_id: int, user_id: int) -> Upload | None:
-        """Take the upload out of the store (one confirm wins if two race), or None when the
-        token is unknown, expired, or belongs to another bank or person."""
-        if not self.TOKEN.fullmatch(token or ""):
-            return None
-        data_path, meta_path = self.folder / token, self.folder / f"{token}.json"
-        claimed = self.folder / f"{token}.claimed-{secrets.token_hex(4)}"
-        try:
-            if time.time() - data_path.stat().st_mtime > self.TTL:
-                self.discard(token)
-                return None
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if meta["bank_id"] != bank_id or meta["user_id"] != user_id:
-                return None
-            os.rename(data_path, claimed)
-        except (OSError, ValueError, KeyError):
-            return None
-        try:
-            return Upload(token, bank_id, user_id, meta["filename"], meta["format"], claimed.read_bytes())
-        finally:
-            claimed.unlink(missing_ok=True)
-            meta_path.unlink(missing_ok=True)
-
-    def discard(self, token: str) -> None:
-        for path in (self.folder / token, self.folder / f"{token}.json"):
-            path.unlink(missing_ok=True)
-
-    def purge(self) -> None:
-        """Remove every upload past its time (nobody confirmed it)."""
-        limit = time.time() - self.TTL
-        for path in self.folder.iterdir():
-            try:
-                if path.stat().st_mtime < limit:
-                    path.unlink(missing_ok=True)
-            except OSError:
-                pass
-
-
 @bp.get(f"/ngan-hang/<{ID}:bank_id>/nhap")
 @roles_required(*ORGANISERS)
 def upload(bank_id: int):
@@ -180,7 +102,8 @@ def preview(bank_id: int):
     db.session.rollback()  # a preview writes nothing
     token = None
     if inspection.can_import:
-        token = UploadStore.current().save(bank.id, current_user.id, filename, fmt or "", data)
+        token = UploadStore.current().save(f"bank:{bank.id}", current_user.id, filename, fmt or "",
+                                           formats.dump(inspection.parsed))
     return render_template(
         "banks/preview.html", bank=bank, filename=filename, inspection=inspection, report=inspection.report,
         rows=inspection.rows(PREVIEW_LIMIT), limit=PREVIEW_LIMIT, confirm=ConfirmForm(formdata=None, token=token),
@@ -192,14 +115,14 @@ def preview(bank_id: int):
 def confirm(bank_id: int):
     bank = services.get_bank(bank_id)
     form = ConfirmForm()
-    stored = UploadStore.current().claim(form.token.data, bank.id, current_user.id) \
+    stored = UploadStore.current().claim(form.token.data, f"bank:{bank.id}", current_user.id, formats.load) \
         if form.validate_on_submit() else None
     if stored is None:
         flash("Tệp đã tải lên không còn trên máy chủ (đã quá hạn, đã được nhập hoặc mã không đúng). "
               "Vui lòng tải tệp lên lại.", "error")
         return render_template("banks/upload.html", bank=bank, form=UploadForm(), problems=None), 410
     try:
-        summary = services.import_file(bank, stored.filename, stored.data, now=utcnow(), fmt=stored.format or None)
+        summary = services.import_parsed(bank, stored.value, now=utcnow())
     except InvalidFile as error:
         db.session.rollback()
         flash(error.message, "error")

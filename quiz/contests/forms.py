@@ -5,8 +5,8 @@ the small per-round and roster forms."""
 from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateTimeLocalField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms import DateTimeLocalField, HiddenField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from quiz.web.forms import Form
 
@@ -40,3 +40,8 @@ class RosterForm(Form):
         FileRequired("Vui lòng chọn tệp."), FileAllowed(["xlsx", "csv"], "Chỉ nhận tệp .xlsx hoặc .csv.")])
     check = SubmitField("Kiểm tra")
     save = SubmitField("Nhập danh sách")
+
+
+class RosterConfirmForm(Form):
+    """Import the list a check has just read: its token on the server."""
+    token = HiddenField(validators=[DataRequired("Thiếu mã danh sách đã kiểm tra.")])

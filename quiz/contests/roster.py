@@ -37,6 +37,7 @@ class RosterResult:
     units: int
     replaced: int
     warnings: list[Problem] = field(default_factory=list)  # how cells were read; nothing refused
+    rows: list[dict] = field(default_factory=list, repr=False)  # the checked rows (kept by a check)
 
     def summary(self) -> str:
         return (f"Danh sách dự thi: {self.people} người thuộc {self.units} đơn vị"
@@ -96,10 +97,31 @@ def import_table(contest: Contest, table: Table, *, dry_run: bool = False) -> Ro
         raise InvalidFile([Problem(None, "Danh sách không có người nào.", table.sheet)])
     replaced = size(contest)
     if not dry_run:
-        db.session.execute(delete(RosterEntry).where(RosterEntry.contest_id == contest.id))
-        for start in range(0, len(rows), 5000):
-            db.session.execute(insert(RosterEntry), rows[start:start + 5000])
-    return RosterResult(len(rows), len(Counter(row["unit_id"] for row in rows)), replaced, list(table.warnings))
+        _write(contest, rows)
+    return RosterResult(len(rows), len(Counter(row["unit_id"] for row in rows)), replaced, list(table.warnings),
+                        rows)
+
+
+def import_checked(contest: Contest, rows: list[dict]) -> RosterResult:
+    """Write the rows a check read from a file (``RosterResult.rows``), without reading the
+    file again: refused, writing nothing, if the contest no longer takes a roster or a unit
+    named in it was removed since."""
+    if contest.eligibility != "roster":
+        raise DomainError("Cuộc thi này không dùng danh sách dự thi (eligibility khác “roster”).")
+    unit_ids = {row["unit_id"] for row in rows}
+    found = set(db.session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids))))
+    if not rows or found != unit_ids or any(row["contest_id"] != contest.id for row in rows):
+        raise InvalidFile([Problem(None, "Cây đơn vị đã thay đổi từ lúc kiểm tra tệp; hãy tải tệp lên lại.")])
+    replaced = size(contest)
+    _write(contest, rows)
+    return RosterResult(len(rows), len(unit_ids), replaced)
+
+
+def _write(contest: Contest, rows: list[dict]) -> None:
+    """Replace the contest's roster by ``rows``."""
+    db.session.execute(delete(RosterEntry).where(RosterEntry.contest_id == contest.id))
+    for start in range(0, len(rows), 5000):
+        db.session.execute(insert(RosterEntry), rows[start:start + 5000])
 
 
 def _number_text(value, width: int) -> str:

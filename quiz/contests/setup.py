@@ -378,3 +378,6 @@ def read_toml(data: bytes | str) -> dict:
                  else " ở cuối văn bản" if "end of document" in str(error) else "")
         raise spec.Invalid(f"Tệp sai cú pháp TOML{where}. Hãy kiểm tra: tên mục và dấu “=”, giá trị sau dấu “=”, "
                            "chữ đặt trong dấu ngoặc kép, ngoặc vuông của [[round]], [[draw]] đóng mở đủ.") from None
+    except (RecursionError, ValueError):  # nested thousands deep, or a number of thousands of digits
+        raise spec.Invalid("Tệp có giá trị lồng nhau quá sâu hoặc số quá dài; một tệp cấu hình cuộc thi "
+                           "không cần những giá trị như vậy.") from None

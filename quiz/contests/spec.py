@@ -33,7 +33,7 @@ from quiz.extensions import db
 from quiz.rankings.collective import FORMULAS, TIES
 from quiz.rankings.criteria import COUNTING, CRITERIA
 from quiz.rankings.rules import ONE_PRIZE as ONE_PRIZE_RULES
-from quiz.text import clean, fold
+from quiz.text import ascii_int, clean, fold
 
 #: Locks: a field with one of these stops being editable when the reason applies.
 ATTEMPTS = "attempts"   # once the contest has an attempt: the draw and what scores a running round
@@ -130,7 +130,9 @@ def slug_of(title: str) -> str:
 
 
 def _number_text(value: float) -> str:
-    """``1.5`` → ``1,5``; ``20.0`` → ``20``."""
+    """``1.5`` → ``1,5``; ``20.0`` → ``20``; what is not a plausible number (inf, nan, huge) as it is."""
+    if not abs(value) < 10**15:
+        return str(value)
     return (f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))).replace(".", ",")
 
 
@@ -159,8 +161,8 @@ class Integer(Kind):
         return raw
 
     def show(self, raw):
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            return _number_text(raw / self.scale) if self.scale > 1 else str(raw)
+        if isinstance(raw, int) and not isinstance(raw, bool):  # a huge one (from a file) is shown as it is
+            return _number_text(raw / self.scale) if self.scale > 1 and abs(raw) < 10**15 else str(raw)
         return "" if raw is None else str(raw)
 
     def read(self, shown):
@@ -365,9 +367,9 @@ class Order(Kind):
             for key, position in raw.items():
                 position = str(position or "").strip()
                 if key in self.options and position:
-                    if not position.isdigit():
+                    if ascii_int(position, 3) is None:
                         raise Invalid("Thứ tự cần là một số.")
-                    positions.setdefault(int(position), []).append(key)
+                    positions.setdefault(ascii_int(position, 3), []).append(key)
             for position, keys in sorted(positions.items()):
                 if len(keys) > 1:
                     raise Invalid(f"Hai tiêu chí cùng đứng thứ {position} ({' và '.join(self.options[k] for k in keys)}): "
@@ -1134,8 +1136,9 @@ def apply_action(data: dict, action: str) -> None:
         data[target].append({f.key: f.kind.show(None) for f in _TABLES[target].fields})
     elif verb == "remove":
         name, _, index = target.rpartition("-")
-        if name in _TABLES and index.isdigit() and int(index) < len(data[name]):
-            del data[name][int(index)]
+        index = ascii_int(index, 4)
+        if name in _TABLES and index is not None and index < len(data[name]):
+            del data[name][index]
 
 
 def fill_codes(data: dict) -> None:
@@ -1157,10 +1160,10 @@ def keep_locked(data: dict, base: dict, locks: "Locks") -> None:
         if locks.reason(t.lock):
             data[t.key] = [dict(row) for row in base[t.key]]
     for row in data["round"]:
-        number = row.get("base", "")
-        if number.isdigit() and int(number) - 1 in locks.opened and int(number) <= len(base["round"]):
+        number = ascii_int(row.get("base", ""), 4)
+        if number is not None and number - 1 in locks.opened and number <= len(base["round"]):
             name = row["name"]
-            row.update(base["round"][int(number) - 1])
+            row.update(base["round"][number - 1])
             row["name"] = name
 
 

@@ -7,6 +7,7 @@ The form's inputs, checks and messages come from the declared specification
 (or ``services``) and commits once."""
 from __future__ import annotations
 
+import json
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -19,7 +20,8 @@ from quiz.audit import services as audit
 from quiz.banks.models import DIFFICULTIES
 from quiz.config import ROOT
 from quiz.contests import roster, schedule, services, setup, spec
-from quiz.contests.forms import ContestForm, CopyForm, DeleteForm, ExtendForm, ImportForm, RosterForm
+from quiz.contests.forms import (ContestForm, CopyForm, DeleteForm, ExtendForm, ImportForm, RosterConfirmForm,
+                                 RosterForm)
 from quiz.contests.setup import local_to_utc
 from quiz.db import MAX_ID, utcnow
 from quiz.errors import Conflict, DomainError, InvalidFile
@@ -30,6 +32,7 @@ from quiz.units import services as units
 from quiz.units.models import Unit
 from quiz.web.forms import flash_warnings, submit
 from quiz.web.templating import local
+from quiz.web.uploads import UploadStore
 
 bp = Blueprint("contests", __name__, url_prefix="/quan-tri/cuoc-thi")
 
@@ -301,7 +304,7 @@ def control_url(contest_id: int, round_id: int) -> str | None:
 
 
 def _page(contest, failed: tuple[int, ExtendForm] | None = None, roster_form: RosterForm | None = None,
-          problems=None):
+          problems=None, roster_confirm: RosterConfirmForm | None = None):
     tz, now = _tz(), utcnow()
     forms = {r.id: _extend_form(r, tz) for r in contest.rounds}
     if failed:
@@ -310,6 +313,7 @@ def _page(contest, failed: tuple[int, ExtendForm] | None = None, roster_form: Ro
                            forms=forms, labels=LABELS, duration=duration, now=now, window=schedule.window,
                            units=services.eligible_units(contest), roster_size=roster.size(contest),
                            roster_form=roster_form or RosterForm(formdata=None), problems=problems,
+                           roster_confirm=roster_confirm,
                            results_rules=results_rules.describe(contest),
                            results_state=rankings.contest_state(contest), locks=setup.locks_for(contest, now),
                            started=setup.has_attempts(contest), log=audit.entries(contest_id=contest.id),
@@ -358,10 +362,39 @@ def import_roster(contest_id: int):
         return _page(contest, roster_form=form), error.status
     if dry_run:
         db.session.rollback()
+        token = UploadStore.current().save(f"roster:{contest.id}", current_user.id, upload.filename or "", "",
+                                           json.dumps(result.rows))
         flash(f"Tệp hợp lệ (chưa ghi). {result.summary()}", "success")
         flash_warnings(result.warnings)
-        return _page(contest, roster_form=form)
+        return _page(contest, roster_form=form, roster_confirm=RosterConfirmForm(formdata=None, token=token))
     db.session.commit()
     flash(result.summary(), "success")
     flash_warnings(result.warnings)
+    return redirect(url_for("contests.show", contest_id=contest_id) + "#danh-sach")
+
+
+@bp.post(f"/<{ID}:contest_id>/danh-sach/xac-nhan")
+@roles_required(*ORGANISERS)
+def confirm_roster(contest_id: int):
+    """Import the list a check has just read (kept on the server), without reading the file again."""
+    contest = services.get_contest(contest_id)
+    form = RosterConfirmForm()
+    stored = UploadStore.current().claim(form.token.data, f"roster:{contest.id}", current_user.id, json.loads) \
+        if form.validate_on_submit() else None
+    if stored is None or not isinstance(stored.value, list):
+        flash("Danh sách đã kiểm tra không còn trên máy chủ (đã quá hạn, đã được nhập hoặc mã không đúng). "
+              "Vui lòng tải tệp lên lại.", "error")
+        return _page(contest), 410
+    try:
+        result = roster.import_checked(contest, stored.value)
+    except InvalidFile as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _page(contest, problems=error.problems), 422
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _page(contest), error.status
+    db.session.commit()
+    flash(result.summary(), "success")
     return redirect(url_for("contests.show", contest_id=contest_id) + "#danh-sach")

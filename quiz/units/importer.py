@@ -17,7 +17,7 @@ from sqlalchemy import select
 from quiz.errors import InvalidFile, Problem
 from quiz.extensions import db
 from quiz.tables import Table, cell, map_columns, read_table
-from quiz.text import clean, fold
+from quiz.text import ascii_int, clean, fold
 from quiz.units.models import Unit
 from quiz.units.services import rebuild_paths
 
@@ -30,7 +30,7 @@ COLUMNS = {
     "headcount": ["Số người", "so nguoi", "so luong", "so dang vien", "so doan vien", "so thanh vien",
                   "quan so", "headcount"],
 }
-_THOUSANDS = re.compile(r"\d{1,3}(?:[.,\s]\d{3})+")
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:[.,\s][0-9]{3}){1,4}")
 MAX_HEADCOUNT = 2_147_483_647  # the database column is a 32-bit integer
 
 
@@ -130,8 +130,8 @@ def _headcount(raw) -> int | None:
     if isinstance(raw, (int, float)):
         return int(raw) if float(raw).is_integer() and raw >= 0 else None
     text = clean(raw)
-    if text.isascii() and text.isdigit():  # not "²" or "½", which isdigit() also accepts
-        return int(text)
+    if ascii_int(text, 15) is not None:  # not "²" or "½", which isdigit() also accepts, nor 5,000 digits
+        return ascii_int(text, 15)
     if _THOUSANDS.fullmatch(text):
         return int(re.sub(r"\D", "", text))
     return None

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from quiz.db import MAX_ID, vietnamese_key
 from quiz.errors import NotFound
 from quiz.extensions import db
-from quiz.text import clean, fold, text_key
+from quiz.text import ascii_int, clean, fold, text_key
 from quiz.units.models import Unit
 
 
@@ -24,10 +24,8 @@ def in_subtree(unit: Unit) -> ColumnElement[bool]:
 def as_id(raw: object) -> int | None:
     """A row id from user input, or None: ``²`` or a 10,000-digit number would otherwise
     fail in ``int()`` or in the database."""
-    text = str(raw if raw is not None else "").strip()
-    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID:
-        return int(text)
-    return None
+    value = ascii_int(str(raw if raw is not None else ""), 10)
+    return value if value is not None and value <= MAX_ID else None
 
 
 def get(unit_id: object) -> Unit:

@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 
 from quiz.errors import DomainError
 from quiz.extensions import db
+from quiz.text import ascii_int
 
 _LENGTH = {
     "Field must be at least %(min)d character long.": "Cần ít nhất %(min)d ký tự.",
@@ -81,7 +82,8 @@ MAX_PAGE = 100_000
 
 def page_number(raw: str | None) -> int:
     """A ``?trang=`` page number from the address: plain digits from 1 (capped); anything else is page 1."""
-    return min(int(raw), MAX_PAGE) if raw and raw.isascii() and raw.isdigit() and len(raw) <= 6 and int(raw) > 0 else 1
+    value = ascii_int(raw, 6)
+    return min(value, MAX_PAGE) if value else 1
 
 
 def submit(form, action: Callable[[], object]) -> Outcome:

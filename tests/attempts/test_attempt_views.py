@@ -400,3 +400,57 @@ def test_a_member_outside_the_chosen_units_is_told_so_and_cannot_start(client, m
     token = csrf_token(client, f"/cuoc-thi/{slug}/bat-dau")
     refused = client.post(f"/cuoc-thi/{slug}/bat-dau", data={"csrf_token": token}, follow_redirects=True)
     assert "Bạn không thuộc đối tượng dự thi" in text(refused)
+
+
+# --- Hostile values in a save or submit (issue 11): a 400 JSON error, nothing written ------------
+
+@pytest.mark.parametrize("raw", [
+    '{"answers": {"\u00b2": 1}}', '{"answers": {"1": "\u00b2"}}', '{"answers": {"\uff11\uff12": 1}}',
+    '{"answers": {"1": "' + "9" * 5000 + '"}}', '{"answers": {"' + "9" * 5000 + '": 1}}',
+    '{"answers": {}, "prediction": "\u00b2"}', '{"answers": {}, "prediction": "\uff11\uff12"}',
+    '{"answers": {}, "prediction": "' + "9" * 5000 + '"}', '{"answers": {}, "prediction": ' + "9" * 5000 + '}',
+    '{"answers": {}, "prediction": ' + "9" * 30 + '}', '{"answers": {}, "prediction": 1e999}',
+    "[" * 100_000 + "]" * 100_000, '{"answers": {"1": "\\u0000"}}', '{"answers": {"\\ud800": 1}}', '"\\u0000"'])
+def test_non_ascii_digits_huge_numbers_and_deep_json_are_400_json(app, client, make_contest, member, raw):
+    slug = make_contest(prediction={"metric": "attempts", "prompt": "Bao nhiêu lượt thi?"})
+    attempt_id = start(client, slug)
+    (q1, o1, _), = drawn(app, attempt_id)[:1]
+    assert save(client, attempt_id, {q1: o1[0]}).status_code == 200
+    response = save(client, attempt_id, {}, raw=raw)
+    assert response.status_code == 400 and response.is_json, text(response)[:300]
+    assert response.get_json()["error"]
+    assert saved_answers(app, attempt_id) == {q1: o1[0]}
+    with app.app_context():
+        assert _db.session.get(Attempt, attempt_id).prediction is None
+
+
+def test_tens_of_thousands_of_answers_in_one_save_are_refused_before_any_sql(app, client, make_contest, member):
+    slug = make_contest()
+    attempt_id = start(client, slug)
+    with app.app_context():
+        user_id = _db.session.get(Attempt, attempt_id).user_id
+        with pytest.raises(attempts.DomainError, match="nhiều hơn số câu của đề"):
+            attempts.save_own(user_id, attempt_id, {q: q for q in range(1, 40_001)}, now=utcnow())
+        _db.session.rollback()
+    big = json.dumps({"answers": {str(q): q for q in range(1, 40_001)}})
+    response = save(client, attempt_id, {}, raw=big)
+    assert response.status_code == 400 and response.is_json
+    assert saved_answers(app, attempt_id) == {}
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "\uff11\uff12", "9" * 5000])
+def test_the_plain_form_submit_with_hostile_numbers_finishes_or_refuses_cleanly(app, client, make_contest, member,
+                                                                                value):
+    slug = make_contest(prediction={"metric": "attempts", "prompt": "Bao nhiêu lượt thi?"})
+    attempt_id = start(client, slug)
+    (q1, o1, _), = drawn(app, attempt_id)[:1]
+    token = csrf_token(client, f"/luot-thi/{attempt_id}")
+    response = client.post(f"/luot-thi/{attempt_id}/nop", data={"csrf_token": token, f"q{q1}": value,
+                                                               "prediction": value})
+    assert response.status_code == 400, text(response)[:300]
+    response = client.post(f"/luot-thi/{attempt_id}/nop", data={"csrf_token": token, f"q{q1}": o1[0],
+                                                               "prediction": value})
+    assert response.status_code == 302  # a mistyped prediction does not lose the submit
+    with app.app_context():
+        attempt = _db.session.get(Attempt, attempt_id)
+        assert attempt.finished_at is not None and attempt.prediction is None and attempt.score is not None

@@ -638,3 +638,51 @@ def test_the_check_report_lists_every_item_on_the_page_not_in_a_shell(app, clien
     assert "mục khác" in short and "quiz banks" not in short
     full = text(client.get(f"/quan-tri/ngan-hang/{bank}/kiem-tra?du=1"))
     assert "mục khác" not in full and all(f"Câu hỏi số {i} " in full for i in range(3))
+
+
+def test_the_confirm_writes_what_the_preview_read_without_reading_the_file_again(app, client, bank, organiser,
+                                                                                monkeypatch):
+    from quiz.banks import formats
+
+    rows = [["Câu hỏi một lần đọc?", "Có", "Không", "", "", "A", "", "", "Nguồn"]]
+    page = upload(client, bank, make_csv(rows))
+    assert page.status_code == 200
+    token = token_of(page)
+    assert "Câu hỏi một lần đọc?" in (uploads_dir(app) / token).read_text(encoding="utf-8")  # what was read
+    monkeypatch.setattr(formats, "parse", lambda *a, **k: pytest.fail("the file was parsed a second time"))
+    done = confirm(client, bank, token)
+    assert done.status_code == 302
+    assert "Câu hỏi một lần đọc?" in question_ids(app, bank)
+
+
+def test_the_confirm_checks_again_against_the_bank_as_it_is_now(app, client, bank, organiser):
+    rows = [["Câu hỏi được nhập hai lần?", "Có", "Không", "", "", "A", "", "", "Nguồn"]]
+    first, second = upload(client, bank, make_csv(rows)), upload(client, bank, make_csv(rows))
+    assert confirm(client, bank, token_of(first)).status_code == 302
+    before = count_questions(app, bank)
+    again = confirm(client, bank, token_of(second))
+    assert again.status_code == 422 and "đã có trong ngân hàng" in text(again)
+    assert count_questions(app, bank) == before
+
+
+def test_a_decompression_bomb_is_refused_at_the_preview_saying_why(app, client, bank, organiser, monkeypatch):
+    import zipfile
+
+    import openpyxl
+
+    from quiz.banks.formats.template import example_xlsx
+
+    with zipfile.ZipFile(io.BytesIO(example_xlsx())) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = next(name for name in parts if name.startswith("xl/worksheets/"))
+    parts[sheet] = parts[sheet].replace(b"</sheetData>", b"<row/>" * 3_000_000 + b"</sheetData>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert buffer.tell() < 500_000
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("the bomb was opened"))
+    page = upload(client, bank, buffer.getvalue(), "bom.xlsx")
+    assert page.status_code == 422
+    assert "nén tới" in text(page) and "dòng trống" in text(page)
+    assert not uploads_dir(app).exists() or list(uploads_dir(app).iterdir()) == []

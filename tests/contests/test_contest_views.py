@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
 
 from conftest import csrf_token, post_form
@@ -117,7 +118,7 @@ def routes(contest_id: int, round_id: int) -> list[tuple[str, str]]:
             ("GET", f"{c}/sua"), ("POST", f"{c}/sua"), ("POST", f"{c}/sua/nhap"), ("GET", f"{c}/cau-hinh.toml"),
             ("GET", f"{c}/sao-chep"), ("POST", f"{c}/sao-chep"), ("GET", f"{c}/xoa"), ("POST", f"{c}/xoa"),
             ("GET", "/quan-tri/cuoc-thi/mau.toml"), ("POST", f"{c}/dot/{round_id}/gia-han"),
-            ("POST", f"{c}/danh-sach")]
+            ("POST", f"{c}/danh-sach"), ("POST", f"{c}/danh-sach/xac-nhan")]
 
 
 def test_anonymous_goes_to_login(app, client, contest):
@@ -307,6 +308,25 @@ def test_valid_toml_of_the_wrong_shape_is_an_error_not_a_crash(app, client, ship
                                                                expected):
     response = upload(client, source.encode())
     assert response.status_code == 422, text(response)
+    assert expected in text(response)
+    assert count_contests(app) == 0
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("a = " + "[" * 5000 + "]" * 5000, "lồng nhau quá sâu"),
+    ("a = " + "{b = " * 3000 + "1" + "}" * 3000, "lồng nhau quá sâu"),
+    ("time_limit_s = " + "9" * 5000, "số quá dài"),
+    ('title = "Hội thi"\ntime_limit_s = ' + "9" * 4000 + "\ngrace_s = " + "9" * 400, "Thời gian làm bài"),
+    ('title = "Hội thi"\n[collective]\nmetric = "weighted"\npoints = {"Nhất" = inf, "Nhì" = nan, "Ba" = '
+     + "9" * 400 + "}\n", "Điểm của giải"),
+    ('title = "Hội thi"\n[[round]]\nname = "Tuần 1"\nopens = 0001-01-01T00:00:00\ncloses = 0001-01-02T00:00:00\n',
+     "Năm cần từ 2000"),
+    ('title = "Hội thi"\n[[round]]\nname = "Tuần 1"\nopens = 0001-01-01T00:00:00+14:00\n'
+     "closes = 9999-12-31T23:59:59-12:00\n", "Năm cần từ 2000"),
+])
+def test_hostile_toml_is_a_vietnamese_message_not_a_crash(app, client, shipped, organiser, source, expected):
+    response = upload(client, source.encode())
+    assert response.status_code == 422, text(response)[:500]
     assert expected in text(response)
     assert count_contests(app) == 0
 
@@ -594,6 +614,44 @@ def test_the_roster_is_checked_then_imported_from_the_contest_page(app, client, 
     assert done.status_code == 302
     page = text(client.get(done.headers["Location"]))
     assert "2 người thuộc 1 đơn vị" in page and "<strong>2</strong> người trong danh sách" in page
+
+
+def test_a_checked_roster_is_imported_from_the_check_without_reading_the_file_again(app, client, roster_contest,
+                                                                                   organiser, make_unit, monkeypatch):
+    from quiz.contests import roster
+
+    good = "Họ và tên,Số điện thoại,Mã đơn vị\nNguyễn Văn An,0912000001,TU\nLê Thị Hoa,0912000002,TU\n"
+    checked = upload_roster(client, roster_contest, good, "check")
+    assert checked.status_code == 200 and "Nhập danh sách vừa kiểm tra" in text(checked)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', text(checked)).group(1)
+    monkeypatch.setattr(roster, "read_table", lambda *a, **k: pytest.fail("the file was read a second time"))
+    url = f"/quan-tri/cuoc-thi/{roster_contest}"
+    done = post_form(client, f"{url}/danh-sach/xac-nhan", {"token": token}, token_from=url)
+    assert done.status_code == 302
+    with app.app_context():
+        assert roster.size(db.session.get(Contest, roster_contest)) == 2
+    again = post_form(client, f"{url}/danh-sach/xac-nhan", {"token": token}, token_from=url)
+    assert again.status_code == 410 and "Vui lòng tải tệp lên lại" in text(again)
+    forged = post_form(client, f"{url}/danh-sach/xac-nhan", {"token": "A" * 32}, token_from=url)
+    assert forged.status_code == 410
+
+
+def test_a_checked_roster_whose_unit_was_removed_is_refused_and_writes_nothing(app, client, roster_contest,
+                                                                              organiser, make_unit):
+    from quiz.contests import roster
+    from quiz.units.models import Unit
+
+    make_unit("XA", "TU")
+    checked = upload_roster(client, roster_contest, "Họ và tên,Số điện thoại,Mã đơn vị\nAn,0912000001,XA\n", "check")
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', text(checked)).group(1)
+    with app.app_context():
+        db.session.execute(sa_delete(Unit).where(Unit.code == "XA"))
+        db.session.commit()
+    url = f"/quan-tri/cuoc-thi/{roster_contest}"
+    refused = post_form(client, f"{url}/danh-sach/xac-nhan", {"token": token}, token_from=url)
+    assert refused.status_code == 422 and "Cây đơn vị đã thay đổi" in text(refused)
+    with app.app_context():
+        assert roster.size(db.session.get(Contest, roster_contest)) == 0
 
 
 def test_a_roster_check_shows_the_warning_of_a_cell_excel_stored_as_a_formula(client, roster_contest, organiser):

@@ -218,3 +218,24 @@ def test_any_specification_is_answered_with_problems_never_an_exception(db, raw)
     data = spec.form_data(raw, TZ)
     spec.fill_codes(data)
     spec.check(spec.raw_of(data), tz=TZ)
+
+
+@pytest.mark.parametrize("position", ["²", "１", "9" * 5000])
+def test_a_ranking_position_that_is_not_ascii_digits_is_refused(position):
+    with pytest.raises(spec.Invalid, match="Thứ tự cần là một số"):
+        spec.Order(spec.CRITERIA_LABELS).parse({"score": position}, ZoneInfo("UTC"))
+
+
+@pytest.mark.parametrize("action", ["remove:round-²", "remove:round-" + "9" * 5000, "remove:round-１"])
+def test_a_row_button_with_a_hostile_index_removes_nothing(action):
+    data = {name: [{"name": "x"}] for name in ("round", "draw", "prize", "division")}
+    spec.apply_action(data, action)
+    assert data["round"] == [{"name": "x"}]
+    spec.apply_action(data, "remove:round-0")
+    assert data["round"] == []
+
+
+def test_huge_numbers_from_a_file_are_shown_not_overflowed():
+    kind = spec.Integer(1, 86_400, scale=60, unit="phút")
+    assert kind.show(10 ** 400) == "1" + "0" * 400
+    assert spec.Points().show({"Nhất": float("inf"), "Nhì": float("nan"), "Ba": 10 ** 400})["Nhất"] == "inf"

@@ -462,3 +462,14 @@ def test_a_cell_holding_an_excel_error_value_is_refused_naming_it(existing):
     [(row, message)] = import_fails(existing, "u.xlsx", out.getvalue())
     assert row == 4
     assert message.startswith("Ô B4 (cột “Tên đơn vị”) chứa giá trị lỗi của Excel “#NAME?”, không phải nội dung đã gõ")
+
+
+@pytest.mark.parametrize("headcount, message", [("9" * 5000, "không hợp lệ"), ("9" * 13, "quá lớn"), ("²", "không hợp lệ"),
+                                                ("１２", "không hợp lệ"), ("1.000." + "000." * 2000 + "000",
+                                                                           "không hợp lệ")])
+def test_hostile_headcounts_are_named_and_nothing_is_written(db, headcount, message):
+    rows = [("A", "Một", "", "", "1"), ("B", "Hai", "A", "", headcount)]
+    with pytest.raises(InvalidFile) as error:
+        importer.import_file("u.csv", csv_bytes(VN_HEADER, rows, sep=";"))
+    assert any(p.row == 3 and message in p.message for p in error.value.problems), error.value.problems
+    assert db.session.scalar(select(func.count()).select_from(Unit)) == 0

@@ -7,8 +7,9 @@ warnings about how a cell was read (a formula read as the text typed, see ``quiz
 """
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import PurePath
 from typing import Callable
 
@@ -39,6 +40,17 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+
+
+def dump(parsed: Parsed) -> str:
+    """``parsed`` as JSON, to keep between a preview and its confirm (``load`` reads it back)."""
+    return json.dumps(asdict(parsed), ensure_ascii=False)
+
+
+def load(text: str) -> Parsed:
+    data = json.loads(text)
+    return Parsed(questions=[ParsedQuestion(**q) for q in data["questions"]],
+                  **{key: [Problem(**p) for p in data[key]] for key in ("problems", "skipped", "warnings")})
 
 
 Parser = Callable[[str, bytes], Parsed]
@@ -91,9 +103,13 @@ def parse(filename: str, data: bytes, fmt: str | None = None) -> Parsed:
 def decode_text(data: bytes) -> str:
     """A text file's content: UTF-8 (with or without BOM), else a clear refusal."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidFile([Problem(None, "Tệp văn bản không ở mã UTF-8. Hãy lưu lại với mã UTF-8.")]) from None
+    if "\x00" in text:  # PostgreSQL stores no NUL; a UTF-16 file decodes to one in every other character
+        raise InvalidFile([Problem(None, "Tệp văn bản chứa ký tự NUL (thường do tệp ở mã UTF-16). "
+                                         "Hãy lưu lại với mã UTF-8.")])
+    return text
 
 
 # The formats register themselves on import.
