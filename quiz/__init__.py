@@ -31,6 +31,8 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     security.register(app)
     templating.register(app)
+    from quiz.web import assets
+    assets.register(app)  # fingerprinted static files, gzip
 
     from quiz.accounts.views import bp as accounts_bp
     from quiz.attempts.views import bp as attempts_bp
