@@ -97,7 +97,7 @@ def build(assets: dict[str, Asset]) -> None:
     for asset in assets.values():
         data = asset.source.read_bytes()
         _write_once(asset.built, data)
-        if asset.source.suffix.lower() in PRECOMPRESS:
+        if asset.source.suffix.lower() in PRECOMPRESS and not asset.gzipped.exists():
             packed = gzip.compress(data, compresslevel=9, mtime=0)
             if len(packed) < len(data):
                 _write_once(asset.gzipped, packed)
@@ -119,7 +119,8 @@ def register(app: Flask) -> None:
 
     @app.url_defaults
     def fingerprinted_static(endpoint: str, values: dict) -> None:
-        if endpoint == "static" and values.get("filename") in assets:
+        # In debug mode (``flask run --debug``) a file edited while the app runs is seen at once.
+        if endpoint == "static" and values.get("filename") in assets and not app.debug:
             values["filename"] = assets[values["filename"]].fingerprinted
 
     def serve_static(filename: str):

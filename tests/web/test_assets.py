@@ -167,3 +167,8 @@ def test_downloads_and_streamed_exports_are_sent_as_they_are(app, client, closed
     table = client.get(f"/bao-cao/{cid}/don-vi/{tu}/ket-qua.csv", headers=GZIP)
     assert table.status_code == 200 and table.is_streamed
     assert "Content-Encoding" not in table.headers and table.data.startswith(b"\xef\xbb\xbf")
+
+
+def test_debug_mode_links_plain_names(app, client):
+    app.debug = True  # a file edited while `flask run --debug` runs must show at once
+    assert 'href="/static/css/site.css"' in client.get("/dang-nhap").text
