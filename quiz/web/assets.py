@@ -31,7 +31,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, request, send_file
+from flask import Flask, request, send_file, session
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,18 @@ def register(app: Flask) -> None:
         return response
 
     app.view_functions["static"] = serve_static
+
+    def static_is_the_same_for_everyone(response):
+        """Flask-Login looks into the session after every request, so Flask would add ``Vary:
+        Cookie``, and a browser would fetch an immutable file again whenever the session cookie
+        changed. Runs last (the list runs backwards), after Flask-Login's hook."""
+        if request.endpoint == "static":
+            current = session._get_current_object()
+            if not current.modified:
+                current.accessed = False
+        return response
+
+    app.after_request_funcs.setdefault(None, []).insert(0, static_is_the_same_for_everyone)
 
     @app.after_request
     def gzip_answer(response):

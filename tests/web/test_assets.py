@@ -172,3 +172,14 @@ def test_downloads_and_streamed_exports_are_sent_as_they_are(app, client, closed
 def test_debug_mode_links_plain_names(app, client):
     app.debug = True  # a file edited while `flask run --debug` runs must show at once
     assert 'href="/static/css/site.css"' in client.get("/dang-nhap").text
+
+
+def test_static_files_do_not_vary_by_cookie(client, make_user, auth):
+    make_user(phone="0912000334")
+    auth.login("0912000334")
+    page = client.get("/tai-khoan")
+    assert page.status_code == 200 and "Cookie" in page.vary  # pages do
+    for url in (CSS_URL, "/static/css/site.css"):
+        response = fetch(client, url, headers=GZIP)
+        assert response.status_code == 200, url
+        assert "Cookie" not in response.vary and "Set-Cookie" not in response.headers, url
