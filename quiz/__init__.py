@@ -32,6 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
     input.register(app)
     security.register(app)
     templating.register(app)
+    from quiz.web import assets
+    assets.register(app)  # fingerprinted static files, gzip
 
     from quiz.accounts.views import bp as accounts_bp
     from quiz.attempts.views import bp as attempts_bp

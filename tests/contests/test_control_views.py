@@ -82,7 +82,7 @@ def test_the_live_page_shows_the_rounds_figures_and_controls(app, client, open_r
     assert "Huyện Hai" in slow and "Huyện Một" not in slow                   # under the whole's 10 %
     assert "Tạm dừng nhận lượt thi mới" in page and "Đóng đợt ngay…" in page and "Gia hạn" in page
     assert "Thông báo cho thí sinh" in page and "Nhật ký gần đây" in page
-    assert 'data-live-src="/quan-tri/cuoc-thi/' in page and "js/live.js" in page
+    assert 'data-live-src="/quan-tri/cuoc-thi/' in page and re.search(r"js/live\.[0-9a-f]{12}\.js", page)
     assert "Tải lại số liệu" in page                                   # without JavaScript
     assert "style=" not in page.split("<main>")[1] and "<script>" not in page
     fragment = client.get(live_url(cid, rid, "theo-doi/so-lieu"))

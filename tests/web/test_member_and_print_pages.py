@@ -64,7 +64,7 @@ def test_without_javascript_the_attempt_page_says_how_answers_are_saved_and_when
     assert re.search(rf'Hạn nộp bài: <strong><time datetime="[0-9T:-]+Z">{local_hhmm(deadline)}</time></strong>', page)
     # the countdown is the script's: no frozen mm:ss in the page, the seconds still given to it
     assert re.search(r'<span class="timer" id="timer" data-seconds-left="\d+" role="timer"[^>]*></span>', page)
-    assert 'src="/static/js/attempt.js"' in page
+    assert re.search(r'src="/static/js/attempt\.[0-9a-f]{12}\.js"', page)
 
 
 def test_answer_letters_stay_with_their_options(app, client, make_contest, make_user, auth):
