@@ -244,8 +244,8 @@ def _window_wait(state: State | None, ts: float, window: int, limit: int) -> int
         previous, current = current, 0
     into = ts % window
     if current >= limit or previous == 0:  # only the next window starts this one's count fading
-        return math.ceil(window - into + window * (1 - (limit - 0.5) / max(current, 1)))
-    return max(1, math.ceil(window * (1 - (limit - current - 0.5) / previous) - into))
+        return math.floor(window - into + window * (1 - limit / max(current, 1))) + 1
+    return max(1, math.floor(window * (1 - (limit - current) / previous) - into) + 1)
 
 
 def _window_add(ts: float, window: int) -> Callable[[State | None], State]:
@@ -311,9 +311,12 @@ def login(identifier: str, password: str, *, address: str, path: str, now: datet
     from quiz.accounts import services
     from quiz.audit import security
 
+    from quiz.extensions import db
+
     account, ip = account_key(identifier), address_key(address)
     waiting = login_wait(account, ip, now=now)
     if waiting:
+        db.session.rollback()  # nothing read is kept; the event's own transaction must not wait for ours
         reason, wait = waiting
         if reason == "account":
             security.record("login_refused", now=now, ip=ip, path=path, account=account,
@@ -325,6 +328,7 @@ def login(identifier: str, password: str, *, address: str, path: str, now: datet
     try:
         user = services.authenticate(identifier, password)
     except services.BadCredentials:
+        db.session.rollback()  # a failed login writes nothing but its event, on a connection of its own
         wait = login_failed(account, ip, now=now)
         security.record("login_failed", now=now, ip=ip, path=path, account=account)
         if wait:

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import insert, or_, select, update
 
 from quiz.audit.models import SecurityEvent
@@ -52,13 +53,13 @@ class _Merger:
         self.seen: dict[tuple, _Seen] = {}
         self.paths: dict[tuple, tuple[datetime, int]] = {}  # (kind, ip) → (minute, rows written)
 
-    def clear(self) -> None:
-        with self.lock:
-            self.seen.clear()
-            self.paths.clear()
 
-
-_merger = _Merger()
+def _merger() -> _Merger:
+    """The app's merger (one per app and process)."""
+    found = current_app.extensions.get("quiz_security_events")
+    if found is None:
+        found = current_app.extensions["quiz_security_events"] = _Merger()
+    return found
 
 
 def _write(statement) -> int | None:
@@ -71,23 +72,25 @@ def _write(statement) -> int | None:
 def record(kind: str, *, now: datetime, ip: str, path: str = "", account: str | None = None,
            user_id: int | None = None, detail: str = "") -> None:
     """Note a security event (merged with the same one earlier this minute). A failure to write
-    it is logged, never raised: the request it describes goes on."""
+    it is logged, never raised: the request it describes goes on. The caller ends its own
+    transaction first (on SQLite a second writer would wait for it)."""
     if kind not in KINDS:
         raise ValueError(f"unknown security event {kind!r}")
     ip, path, account, detail = ip[:45], path[:200], (account or None) and account[:20], detail[:200]
     minute = now.replace(second=0, microsecond=0)
-    with _merger.lock:
+    merger = _merger()
+    with merger.lock:
         key = (kind, ip, path, account, user_id)
-        seen = _merger.seen.get(key)
+        seen = merger.seen.get(key)
         if seen is None or seen.minute != minute:
-            rows_minute, rows = _merger.paths.get((kind, ip), (minute, 0))
+            rows_minute, rows = merger.paths.get((kind, ip), (minute, 0))
             rows = rows if rows_minute == minute else 0
             if rows >= PATHS_PER_MINUTE:
                 key = (kind, ip, "*", account, user_id)
                 path = "*"
-                seen = _merger.seen.get(key)
+                seen = merger.seen.get(key)
             else:
-                _merger.paths[(kind, ip)] = (minute, rows + 1)
+                merger.paths[(kind, ip)] = (minute, rows + 1)
         flush = None
         if seen is not None and seen.minute == minute:
             seen.pending += 1
@@ -96,9 +99,9 @@ def record(kind: str, *, now: datetime, ip: str, path: str = "", account: str | 
             flush, seen.pending, seen.flushed_at = (seen.row_id, seen.pending), 0, now
         elif seen is not None and seen.pending:  # last minute's repeats, before its row is left
             flush = (seen.row_id, seen.pending)
-        if len(_merger.seen) > _MAX_KEYS:
-            _merger.seen = {k: v for k, v in _merger.seen.items() if v.minute == minute}
-            _merger.paths = {k: v for k, v in _merger.paths.items() if v[0] == minute}
+        if len(merger.seen) > _MAX_KEYS:
+            merger.seen = {k: v for k, v in merger.seen.items() if v.minute == minute}
+            merger.paths = {k: v for k, v in merger.paths.items() if v[0] == minute}
     try:
         if flush:
             _write(update(SecurityEvent).where(SecurityEvent.id == flush[0])
@@ -106,8 +109,8 @@ def record(kind: str, *, now: datetime, ip: str, path: str = "", account: str | 
         if seen is None or seen.minute != minute:
             row_id = _write(insert(SecurityEvent).values(at=now, kind=kind, ip=ip, path=path, account=account,
                                                          user_id=user_id, detail=detail, count=1))
-            with _merger.lock:
-                _merger.seen[key] = _Seen(minute, row_id, flushed_at=now)
+            with merger.lock:
+                merger.seen[key] = _Seen(minute, row_id, flushed_at=now)
     except Exception:  # noqa: BLE001 - the event is lost, the request is not
         log.exception("Không ghi được sự kiện bảo mật %s (%s, %s)", kind, ip, path)
 
