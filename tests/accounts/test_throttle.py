@@ -1,12 +1,17 @@
 """Limits on logging in and registering: per account (growing wait), per address (failures
 only, IPv6 by /64), registration per address; the windows tested with a given ``now``."""
+import logging
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from conftest import post_form
 from quiz.accounts import throttle
 from quiz.accounts.throttle import Policy, Throttled, account_key, address_key
+from quiz.audit.models import SecurityEvent
+from quiz.db import utcnow
+from quiz.extensions import db as _db
 
 T = datetime(2026, 12, 2, 3, 0, 0)  # 10:00 in Hà Nội
 
@@ -219,3 +224,35 @@ def test_the_limits_can_be_switched_off(ctx, app):
     app.config["RATELIMIT_ENABLED"] = False
     assert fail(50) == [0] * 50
     assert throttle.login_wait("0912345678", "10.0.0.1", now=T) is None
+
+
+# Behind a proxy that was not declared ------------------------------------------------------------
+
+def test_forwarded_for_without_trusted_proxies_is_warned_of_once(app, client, caplog):
+    caplog.set_level(logging.WARNING)
+    client.get("/dang-nhap")
+    assert not [r for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
+    for _ in range(3):
+        client.get("/dang-nhap", headers={"X-Forwarded-For": "203.0.113.5"})
+    warnings = [r.getMessage() for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
+    assert len(warnings) == 1 and "QUIZ_TRUSTED_PROXIES" in warnings[0]
+
+
+@pytest.fixture
+def proxied(config):
+    config.update(TRUSTED_PROXIES=1)
+    return config
+
+
+def test_behind_a_declared_proxy_the_limits_see_each_member(proxied, app, client, root, make_user, caplog):
+    make_user(phone="0912345678")
+    caplog.set_level(logging.WARNING)
+    for i in range(10):
+        r = post_form(client, "/dang-nhap", {"identifier": "0912345678", "password": "sai"},
+                      headers={"X-Forwarded-For": f"203.0.113.{i + 1}"})
+    assert r.status_code == 429
+    with app.app_context():
+        assert throttle.login_wait("0999999999", "203.0.113.10", now=utcnow()) is None
+        events = _db.session.scalars(select(SecurityEvent.ip).where(SecurityEvent.kind == "login_failed")).all()
+    assert sorted(events) == sorted(f"203.0.113.{i + 1}" for i in range(10))
+    assert not [r for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
