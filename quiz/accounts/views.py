@@ -24,7 +24,7 @@ from flask import (Blueprint, abort, flash, make_response, redirect, render_temp
                    session, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from quiz.accounts import management, services, throttle
+from quiz.accounts import hashing, management, services, throttle
 from quiz.accounts.access import roles_required
 from quiz.accounts.forms import (ChangePasswordForm, DetailsForm, EmptyForm, LoginForm, RegistrationForm,
                                  RoleForm)
@@ -178,7 +178,7 @@ def register():
         "accounts/register.html", form=form, chosen=registration.unit, candidates=candidates), outcome.status))
 
 
-def _retry_after(error: throttle.Throttled) -> dict:
+def _retry_after(error) -> dict:
     return {"Retry-After": str(error.retry_after)}
 
 
@@ -192,9 +192,9 @@ def login():
         try:
             user = throttle.login(form.identifier.data, form.password.data, address=request.remote_addr or "",
                                   path=request.path, now=utcnow())
-        except throttle.Throttled as error:
+        except (throttle.Throttled, hashing.Busy) as error:
             flash(error.message, "error")
-            status, headers = 429, _retry_after(error)
+            status, headers = error.status, _retry_after(error)
         except DomainError as error:
             flash(error.message, "error")
             status = 401
