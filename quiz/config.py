@@ -27,7 +27,7 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "PASSWORD_HASH_PROCESSES": (1, "Số tiến trình phụ (ưu tiên CPU thấp) băm/kiểm tra mật khẩu cho mỗi tiến trình ứng dụng"),
     "PASSWORD_HASH_QUEUE": (2, "Số yêu cầu mỗi tiến trình được chờ/băm mật khẩu cùng lúc; quá thì báo bận (503) "
                                "để luôn còn luồng phục vụ lưu bài"),
-    "PASSWORD_HASH_NICE": (19, "Độ ưu tiên CPU (nice, 0–19) của tiến trình băm mật khẩu: cao hơn thì lưu bài được ưu tiên hơn"),
+    "PASSWORD_HASH_NICE": (10, "Độ ưu tiên CPU (nice, 0–19) của tiến trình băm mật khẩu: cao hơn thì lưu bài được ưu tiên hơn"),
     "LOGIN_ACCOUNT_FAILURES": (10, "Số lần sai mật khẩu cho một tài khoản (SĐT/CCCD) trước khi phải chờ"),
     "LOGIN_FAILURE_WINDOW_S": (900, "Cửa sổ đếm lần sai (giây); hết chừng ấy không sai nữa thì đếm lại từ đầu"),
     "LOGIN_LOCK_BASE_S": (60, "Thời gian chờ đầu tiên (giây) khi vượt số lần sai; gấp đôi mỗi lần sai tiếp"),

@@ -114,11 +114,20 @@ def savers_process(port: int, phones: list[str], interval: float, ready, stop, r
     set (or ten minutes have gone). Sends [(end, latency s, ok)] for every save."""
     stop_at = time.monotonic() + 600
     lock, found, errors = threading.Lock(), [], []
+    one_at_a_time = threading.Lock()
 
     def one(phone: str, seed: int):
         rnd = random.Random(seed)
         client, member = ba.Client(port), ba.Member(phone)
-        ba.login(client, member)
+        with one_at_a_time:  # set-up: one login at a time (more would be told "busy")
+            for again in range(20):
+                try:
+                    ba.login(client, member)
+                    break
+                except (RuntimeError, OSError, ba.http.client.HTTPException):
+                    client.conn.close()
+                    client = ba.Client(port)
+                    time.sleep(1)
         sheet = ba.start(client, ba.Record(), member)
         ready.wait()
         time.sleep(rnd.random() * interval)
@@ -130,9 +139,11 @@ def savers_process(port: int, phones: list[str], interval: float, ready, stop, r
                                        member.headers(**{"Content-Type": "application/json",
                                                          "X-CSRFToken": member.token}))
                 ok = reply.status == 200
-            except OSError as error:
+            except (OSError, ba.http.client.HTTPException) as error:
                 ok = False
                 errors.append(str(error))
+                client.conn.close()
+                client = ba.Client(port)
             ended = time.perf_counter()
             with lock:
                 found.append((time.monotonic(), ended - started, ok))
@@ -238,9 +249,11 @@ def main() -> None:
                     local.client = ba.Client(server.port)
                 try:
                     status, seconds, times_busy = form_login(local.client, phone, ba.PASSWORD, BURST_ADDRESS)
-                except OSError as error:
+                except (OSError, ba.http.client.HTTPException) as error:
                     status, seconds, times_busy = 0, float("nan"), 0
                     print(f"  login error: {error}")
+                    local.client.conn.close()
+                    local.client = ba.Client(server.port)  # a fresh connection for this thread's next member
                 with lock:
                     logins.append((status, seconds))
                     busy[0] += times_busy
