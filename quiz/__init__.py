@@ -23,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     if conf["TRUSTED_PROXIES"]:
         n = conf["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    else:
+        _warn_of_forwarding(app)
 
     _init_database(app)
     _init_extensions(app)
@@ -36,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     assets.register(app)  # fingerprinted static files, gzip
 
     from quiz.accounts.views import bp as accounts_bp
+    from quiz.audit.views import bp as audit_bp
     from quiz.attempts.views import bp as attempts_bp
     from quiz.banks.views import bp as banks_bp
     from quiz.contests.control_views import bp as control_bp
@@ -47,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from quiz.web.views import bp as main_bp
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(units_bp)
     app.register_blueprint(banks_bp)
     app.register_blueprint(contests_bp)
@@ -59,6 +63,23 @@ def create_app(config: dict | None = None) -> Flask:
     from quiz.cli import register_commands
     register_commands(app)
     return app
+
+
+def _warn_of_forwarding(app: Flask) -> None:
+    """Behind a proxy that is not declared, every request seems to come from the proxy: the
+    limits per address would count the whole site as one. Said once per process."""
+    from flask import request
+
+    warned = []
+
+    @app.before_request
+    def forwarded_without_trusted_proxies():
+        if not warned and "X-Forwarded-For" in request.headers:
+            warned.append(True)
+            app.logger.warning(
+                "Yêu cầu có X-Forwarded-For nhưng QUIZ_TRUSTED_PROXIES chưa đặt: ứng dụng thấy mọi người dùng "
+                "chung địa chỉ %s của proxy, nên giới hạn đăng nhập/đăng ký theo IP gộp cả trang làm một. "
+                "Đặt QUIZ_TRUSTED_PROXIES=<số proxy> (thường là 1 sau nginx).", request.remote_addr)
 
 
 def _init_database(app: Flask) -> None:

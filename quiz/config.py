@@ -30,10 +30,21 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "DB_LONG_STATEMENT_TIMEOUT_S": (600, "PostgreSQL: như trên, cho việc dài (chốt kết quả, xuất tệp)"),
     "HEALTH_TIMEOUT_S": (2, "/healthz: chờ CSDL (và Redis) trả lời tối đa (giây) trước khi báo 503"),
     "PASSWORD_HASH_METHOD": ("scrypt", "Thuật toán băm mật khẩu (werkzeug): scrypt hoặc pbkdf2:sha256:600000"),
-    "LOGIN_RATE_LIMIT": ("10 per minute;50 per hour", "Giới hạn số lần đăng nhập mỗi địa chỉ IP"),
-    "REGISTER_RATE_LIMIT": ("5 per minute;30 per hour", "Giới hạn số lần đăng ký mỗi địa chỉ IP"),
+    "PASSWORD_HASH_PROCESSES": (1, "Số tiến trình phụ (ưu tiên CPU thấp) băm/kiểm tra mật khẩu cho mỗi tiến trình ứng dụng"),
+    "PASSWORD_HASH_QUEUE": (2, "Số yêu cầu mỗi tiến trình được chờ/băm mật khẩu cùng lúc; quá thì báo bận (503) "
+                               "để luôn còn luồng phục vụ lưu bài"),
+    "PASSWORD_HASH_NICE": (10, "Độ ưu tiên CPU (nice, 0–19) của tiến trình băm mật khẩu: cao hơn thì lưu bài được ưu tiên hơn"),
+    "LOGIN_ACCOUNT_FAILURES": (10, "Số lần sai mật khẩu cho một tài khoản (SĐT/CCCD) trước khi phải chờ"),
+    "LOGIN_FAILURE_WINDOW_S": (900, "Cửa sổ đếm lần sai (giây); hết chừng ấy không sai nữa thì đếm lại từ đầu"),
+    "LOGIN_LOCK_BASE_S": (60, "Thời gian chờ đầu tiên (giây) khi vượt số lần sai; gấp đôi mỗi lần sai tiếp"),
+    "LOGIN_LOCK_MAX_S": (900, "Thời gian chờ dài nhất (giây) cho một tài khoản"),
+    "LOGIN_IP_FAILURES": (300, "Số lần đăng nhập sai tối đa từ một địa chỉ IP (IPv6: theo /64) trong cửa sổ đếm; "
+                               "đăng nhập đúng không tính"),
+    "REGISTER_IP_LIMIT": (200, "Số lần gửi biểu mẫu đăng ký tối đa mỗi giờ từ một địa chỉ IP (đủ cho cả lớp)"),
+    "LIMITS_REDIS_TIMEOUT_MS": (200, "Chờ Redis tối đa (ms) khi đếm giới hạn; quá thì mỗi tiến trình tạm đếm riêng"),
     "RATELIMIT_ENABLED": (True, "Bật giới hạn tần suất"),
-    "TRUSTED_PROXIES": (0, "Số proxy ngược (nginx...) đứng trước ứng dụng, để lấy đúng IP người dùng"),
+    "TRUSTED_PROXIES": (0, "Số proxy ngược (nginx...) đứng trước ứng dụng, để lấy đúng IP người dùng; "
+                           "0 mà yêu cầu có X-Forwarded-For thì nhật ký cảnh báo một lần"),
     "SESSION_COOKIE_SECURE": (False, "Chỉ gửi cookie phiên qua HTTPS (bật khi chạy thật sau HTTPS)"),
     "SESSION_IDLE_HOURS": (24, "Phiên đăng nhập không dùng quá số giờ này thì hết hạn (phải đăng nhập lại); "
                                "đang làm bài thì việc tự lưu giữ phiên. Ít nhất 1"),
@@ -94,6 +105,11 @@ def resolve(conf: dict) -> dict:
     conf["SQLALCHEMY_DATABASE_URI"] = _driver_url(conf["DATABASE_URL"])
     conf["MAX_CONTENT_LENGTH"] = conf["MAX_UPLOAD_MB"] * 1024 * 1024
     conf["RATELIMIT_STORAGE_URI"] = conf["REDIS_URL"] or "memory://"
+    # Flask-Limiter, should a route use it: Redis down or hung means each process's memory, not a 500.
+    timeout = conf["LIMITS_REDIS_TIMEOUT_MS"] / 1000
+    conf.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    if conf["REDIS_URL"]:
+        conf.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": timeout, "socket_connect_timeout": timeout})
     conf.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     conf["SESSION_COOKIE_HTTPONLY"] = True
     conf["SESSION_COOKIE_SAMESITE"] = "Lax"

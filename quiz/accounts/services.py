@@ -11,12 +11,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from quiz.accounts import sessions
+from quiz.accounts import hashing, sessions
 from quiz.accounts.identity import lookup_keys, normalise_cccd, normalise_phone
 from quiz.accounts.models import CATEGORIES, GENDERS, Role, User
 from quiz.accounts.search import search_users  # noqa: F401  (the accounts pages' search)
@@ -29,6 +27,12 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 128
 _NAME = re.compile(r"[^\W\d_]+(?:[ '’.\-][^\W\d_]+)*\.?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class BadCredentials(DomainError):
+    """No account has this phone/CCCD and password (which of the two is wrong is not said)."""
+
+    status = 401
 
 
 class Invalid(DomainError):
@@ -64,7 +68,7 @@ class Registration(Details):
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    return hashing.make(password)
 
 
 def check_new_password(password: str) -> None:
@@ -195,9 +199,9 @@ def authenticate(identifier: str, password: str) -> User:
     user = find_by_identity(phone, cccd)
     if user is None:
         _DUMMY_HASH = _DUMMY_HASH or hash_password("không có tài khoản")
-        check_password_hash(_DUMMY_HASH, password)  # same work whether or not the account exists
-    if user is None or not check_password_hash(user.password_hash, password or ""):
-        raise DomainError("Số điện thoại/CCCD hoặc mật khẩu không đúng.")
+        hashing.check(_DUMMY_HASH, password or "")  # same work whether or not the account exists
+    if user is None or not hashing.check(user.password_hash, password or ""):
+        raise BadCredentials("Số điện thoại/CCCD hoặc mật khẩu không đúng.")
     if not user.active:
         raise DomainError("Tài khoản này đã bị khóa. Vui lòng liên hệ ban tổ chức.")
     return user
@@ -206,10 +210,10 @@ def authenticate(identifier: str, password: str) -> User:
 def change_password(user: User, current: str, new: str, *, now: datetime, keep: str | None = None) -> int:
     """Set a new password and end every other session of this account (all but the one of
     token ``keep``, the session making the change); the number of sessions ended."""
-    if not check_password_hash(user.password_hash, current or ""):
+    if not hashing.check(user.password_hash, current or ""):
         raise DomainError("Mật khẩu hiện tại không đúng.", field="current")
     check_new_password(new)
-    if check_password_hash(user.password_hash, new) and user.must_change_password:
+    if hashing.check(user.password_hash, new) and user.must_change_password:
         raise DomainError("Mật khẩu mới phải khác mật khẩu tạm thời.", field="password")
     user.password_hash = hash_password(new)
     user.must_change_password = False

@@ -25,18 +25,18 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request,
                    session, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from quiz.accounts import management, services, sessions
+from quiz.accounts import hashing, management, services, sessions, throttle
 from quiz.accounts.access import roles_required
 from quiz.accounts.forms import (ChangePasswordForm, DetailsForm, EmptyForm, LoginForm, RegistrationForm,
                                  RoleForm)
 from quiz.accounts.models import Role
 from quiz.db import MAX_ID, utcnow
 from quiz.errors import DomainError
-from quiz.extensions import db, limiter
+from quiz.extensions import db
 from quiz.text import clean
 from quiz.units import services as units
 from quiz.units.models import Unit
@@ -190,13 +190,19 @@ def _no_store(response):
 
 
 @bp.route("/dang-ky", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
-    registration = services.Registration(**vars(_details(form)), password=form.password.data or "")
     now = utcnow()
+    if request.method == "POST":
+        try:
+            throttle.registration_sent(request.remote_addr or "", path=request.path, now=now)
+        except throttle.Throttled as error:
+            flash(error.message, "error")
+            return _no_store(make_response(render_template("accounts/register.html", form=form, chosen=None,
+                                                           candidates=None), 429, _retry_after(error)))
+    registration = services.Registration(**vars(_details(form)), password=form.password.data or "")
     outcome = _submit_all(form, lambda: services.register(registration, now=now),
                           lambda: services.check_registration(registration, now=now))
     if outcome.done:
@@ -210,16 +216,23 @@ def register():
         "accounts/register.html", form=form, chosen=registration.unit, candidates=candidates), outcome.status))
 
 
+def _retry_after(error) -> dict:
+    return {"Retry-After": str(error.retry_after)}
+
+
 @bp.route("/dang-nhap", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.identifier.data, form.password.data)
+            user = throttle.login(form.identifier.data, form.password.data, address=request.remote_addr or "",
+                                  path=request.path, now=utcnow())
+        except (throttle.Throttled, hashing.Busy) as error:
+            flash(error.message, "error")
+            status, headers = error.status, _retry_after(error)
         except DomainError as error:
             flash(error.message, "error")
             status = 401
@@ -228,7 +241,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 422
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form), status, headers
 
 
 @bp.post("/dang-xuat")

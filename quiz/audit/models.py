@@ -35,7 +35,8 @@ class AuditEntry(db.Model):
 class SecurityEvent(db.Model):
     """A failed login, a lockout, a refused request: who (if signed in), which account was
     tried, from which address, when. Written in its own transaction (the request it describes
-    is usually refused and rolled back); an administrator lists them."""
+    is usually refused and rolled back) by ``quiz.audit.security.record``, which merges the same
+    event repeated within a minute into one row (``count``); an administrator lists them."""
 
     __tablename__ = "security_events"
     __table_args__ = (
@@ -52,3 +53,4 @@ class SecurityEvent(db.Model):
     ip: Mapped[str] = mapped_column(String(45), default="", comment="Địa chỉ IP")
     path: Mapped[str] = mapped_column(String(200), default="", comment="Đường dẫn yêu cầu")
     detail: Mapped[str] = mapped_column(String(200), default="", comment="Chi tiết ngắn")
+    count: Mapped[int] = mapped_column(default=1, comment="Số lần (lặp lại trong cùng phút được gộp)")

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from quiz.db import unavailable
+from quiz.db import unavailable, utcnow
 from quiz.errors import DomainError, InvalidFile
 from quiz.extensions import db
 
@@ -34,7 +34,23 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def _note_refusal() -> None:
+    """Every 403 is a security event (who, from where, which page); the request's own work is
+    rolled back first, the event is written on its own."""
+    from flask_login import current_user
+
+    from quiz.accounts.throttle import address_key
+    from quiz.audit import security
+
+    db.session.rollback()
+    user_id = current_user.id if current_user and current_user.is_authenticated else None
+    security.record("forbidden", now=utcnow(), ip=address_key(request.remote_addr), path=request.path,
+                    user_id=user_id, detail=request.method)
+
+
 def render_error(status: int, detail: str | None = None, problems=None):
+    if status == 403:
+        _note_refusal()
     title, default = MESSAGES.get(status, MESSAGES[400])
     message = detail or default
     if _wants_json():

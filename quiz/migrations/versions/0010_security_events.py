@@ -26,6 +26,7 @@ def upgrade():
     sa.Column('ip', sa.String(length=45), nullable=False, comment='Địa chỉ IP'),
     sa.Column('path', sa.String(length=200), nullable=False, comment='Đường dẫn yêu cầu'),
     sa.Column('detail', sa.String(length=200), nullable=False, comment='Chi tiết ngắn'),
+    sa.Column('count', sa.Integer(), nullable=False, comment='Số lần (lặp lại trong cùng phút được gộp)'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_security_events_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_security_events'))
     )
