@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FAST_HASH, csrf_token, post_form
+from conftest import FAST_HASH, csrf_token, post_form
 
 ROLES = ["anonymous", "member", "unit_manager", "organiser", "admin"]
 PHONES = {"member": "0913000003", "unit_manager": "0913000004", "organiser": "0913000001", "admin": "0913000002"}
