@@ -42,8 +42,10 @@ def _note_refusal() -> None:
     from quiz.accounts.throttle import address_key
     from quiz.audit import security
 
-    db.session.rollback()
+    # The id is read before the rollback: afterwards the user row is expired and reading it
+    # would begin a new transaction (on SQLite, for a POST, holding the write lock the event needs).
     user_id = current_user.id if current_user and current_user.is_authenticated else None
+    db.session.rollback()
     security.record("forbidden", now=utcnow(), ip=address_key(request.remote_addr), path=request.path,
                     user_id=user_id, detail=request.method)
 

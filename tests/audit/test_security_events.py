@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from conftest import post_form
+from conftest import FAST_HASH, csrf_token, post_form
 from quiz.accounts.models import User
 from quiz.audit import security
 from quiz.audit.models import SecurityEvent
@@ -78,6 +78,18 @@ def test_a_refused_request_is_recorded_with_who_and_where(app, client, root, mak
     [event] = all_events(app)
     assert (event.kind, event.user_id, event.path, event.ip, event.detail) == (
         "forbidden", member.id, "/quan-tri/tai-khoan", "127.0.0.1", "GET")
+
+
+@pytest.mark.parametrize("config", [{"PASSWORD_HASH_METHOD": FAST_HASH, "SQLITE_BUSY_TIMEOUT_MS": 100}])
+def test_a_refused_form_is_recorded_without_waiting_for_its_own_request(app, client, root, make_user, auth):
+    """A POST begins its transaction for writing (on SQLite, BEGIN IMMEDIATE): the refusal's
+    event must not wait for the request's own lock (with a 0.1 s busy timeout it would be lost)."""
+    member = make_user(phone="0912345678")
+    assert auth.login().status_code == 302
+    token = csrf_token(client, "/tai-khoan")
+    assert client.post("/quan-tri/cuoc-thi/moi/nhap", data={"csrf_token": token}).status_code == 403
+    [event] = all_events(app)
+    assert (event.kind, event.user_id, event.detail) == ("forbidden", member.id, "POST")
 
 
 def test_an_event_survives_the_rollback_of_its_request(app, ctx, root):
