@@ -29,12 +29,11 @@ def create_app(config: dict | None = None) -> Flask:
     _init_database(app)
     _init_extensions(app)
 
-    from quiz.web import errors, input, security, templating
+    from quiz.web import assets, errors, input, security, templating
     errors.register(app)
     input.register(app)
     security.register(app)
     templating.register(app)
-    from quiz.web import assets
     assets.register(app)  # fingerprinted static files, gzip
 
     from quiz.accounts.views import bp as accounts_bp

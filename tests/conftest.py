@@ -201,6 +201,12 @@ def make_unit(app):
 
 
 @pytest.fixture
+def root(make_unit):
+    """The unit accounts belong to, made first: ``make_user`` cannot create it on SQLite."""
+    return make_unit("ROOT")
+
+
+@pytest.fixture
 def make_user(app, make_unit):
     """Accounts through the registration service."""
     from quiz.accounts import services

@@ -8,12 +8,6 @@ from quiz.extensions import db
 
 
 @pytest.fixture
-def root(make_unit):
-    """The unit accounts belong to, made first: ``make_user`` cannot create it on SQLite."""
-    return make_unit("ROOT")
-
-
-@pytest.fixture
 def member(root, make_user):
     return make_user(phone="0912345678", cccd="001095000123", full_name="Lê Văn Cường")
 

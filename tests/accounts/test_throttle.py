@@ -22,11 +22,6 @@ def config(config):
     return config
 
 
-@pytest.fixture
-def root(make_unit):
-    return make_unit("ROOT")
-
-
 def fail(n, account="0912345678", address="10.0.0.1", at=T):
     return [throttle.login_failed(account, address, now=at) for _ in range(n)]
 

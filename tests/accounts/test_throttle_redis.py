@@ -53,11 +53,6 @@ def config(config):
     return config
 
 
-@pytest.fixture
-def root(make_unit):
-    return make_unit("ROOT")
-
-
 def fresh_account() -> str:
     return "09" + "".join(secrets.choice("0123456789") for _ in range(8))
 

@@ -23,11 +23,6 @@ def config(config):
     return config
 
 
-@pytest.fixture
-def root(make_unit):
-    return make_unit("ROOT")
-
-
 def all_events(app) -> list[SecurityEvent]:
     with app.app_context():
         rows = _db.session.scalars(select(SecurityEvent).order_by(SecurityEvent.id)).all()
