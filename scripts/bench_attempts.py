@@ -37,7 +37,7 @@ the attempts phase (all five kinds together), median over the repeats.
         [--repeat 3] [--concurrency 32] [--clients 2] [--workers N] [--threads N] [--database-url URL]
 
 Database server: --database-url (default postgresql://postgres@127.0.0.1:5432/test); the
-database ``bench_attempts`` is made beside it and dropped at the end. Targets on a 2-core
+database ``bench_attempts`` (QUIZ_BENCH_DATABASE_NAME) is made beside it and dropped at the end. Targets on a 2-core
 machine: save_ratio ≥ 0.5, ≥ 100 complete attempts per second, p99 under 1000 ms, no
 errors. Last line: machine-readable figures.
 """
@@ -75,7 +75,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
-DATABASE = "bench_attempts"
+DATABASE = os.environ.get("QUIZ_BENCH_DATABASE_NAME", "bench_attempts")  # two runs side by side need two
 SLUG = "do-hieu-nang"
 PASSWORD = "thisinh2026"
 PASSWORD_HASH = "pbkdf2:sha256:1000"  # cheap on purpose: logins are set-up, not measured

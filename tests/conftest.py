@@ -136,6 +136,32 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def statements(app):
+    """Counts the SQL statements sent to the database (round trips, BEGIN included), as
+    Indico's query-counting fixture does: ``with statements() as sent: client.post(...)``,
+    then ``assert len(sent) <= N, sent`` (each item is the statement's text), so a hot route
+    that grows an extra query fails a test."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def count():
+        sent: list[str] = []
+
+        def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+            sent.append(statement)
+
+        with app.app_context():
+            engine = _db.engine
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield sent
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return count
+
+
 MOODLE = Path(__file__).resolve().parents[2] / "shared" / "external" / "moodle"
 
 
