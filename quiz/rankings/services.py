@@ -150,10 +150,18 @@ def settle_prizes(contest: Contest, *, now: datetime, cause: str, actor_id: int 
         collective.rank(contest, frozen)
 
 
-def freeze(round_: Round, contest: Contest, *, now: datetime, actor_id: int | None = None) -> int:
+def _no_progress(done: int, total: int, label: str) -> None:
+    pass
+
+
+def freeze(round_: Round, contest: Contest, *, now: datetime, actor_id: int | None = None,
+           progress: Callable[[int, int, str], None] = _no_progress) -> int:
     """Compute and freeze the round's results; returns how many members are ranked. A large
     round takes longer than a request's statement timeout allows: this transaction gets the
-    long one."""
+    long one. ``progress(done, total, label)`` is told between the steps (a background job
+    shows it)."""
+    steps = 6
+    progress(0, steps, "Khoá đợt thi, nộp các lượt còn dở")
     long_statements(db.session)
     contest = _lock_contest(contest)
     round_ = _lock(round_)
@@ -167,15 +175,21 @@ def freeze(round_: Round, contest: Contest, *, now: datetime, actor_id: int | No
                                                             Attempt.finished_at.is_(None))):
         attempts.finish(attempt, contest, now=now)
     db.session.flush()
+    progress(1, steps, "Tính giá trị đúng của câu hỏi dự đoán")
     round_.prediction_truth = truth(round_, contest)
     round_.all_correct = truth(round_, contest, "all_correct")
+    progress(2, steps, "Xếp hạng thí sinh")
     db.session.execute(insert(Result).from_select(RESULT_COLUMNS, ranked(round_, contest, round_.prediction_truth)))
     round_.frozen_at = now
     db.session.flush()
+    progress(3, steps, "Số liệu và xếp hạng tập thể các đơn vị")
     collective.freeze(contest, round_)
+    progress(4, steps, "Trao giải")
     settle_prizes(contest, now=now, cause=f"Chốt kết quả {round_.name}", actor_id=actor_id)
+    progress(5, steps, "Thống kê câu hỏi")
     statistics.compute(round_)
     db.session.flush()
+    progress(6, steps, "Ghi kết quả")
     ranked_members = db.session.scalar(select(func.count()).select_from(Result).where(Result.round_id == round_.id))
     winners = db.session.scalar(select(func.count()).select_from(Result).where(Result.round_id == round_.id,
                                                                               Result.prize.is_not(None)))
