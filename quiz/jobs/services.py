@@ -106,13 +106,15 @@ def wait(job_id: int, timeout: float, *, interval: float = 0.2) -> Job:
     """Block until the job is done or failed, at most ``timeout`` seconds (TimeoutError): for
     scripts and the command line. Each look is a transaction of its own."""
     deadline = time.monotonic() + timeout
+    db.session.rollback()
     while True:
-        db.session.rollback()  # a fresh snapshot
         job = db.session.get(Job, job_id, populate_existing=True)
         if job is None or job.finished:
             return job
+        state = job.state
+        db.session.rollback()  # no transaction held while waiting (on SQLite it would hold the write lock)
         if time.monotonic() > deadline:
-            raise TimeoutError(f"job {job_id} still {job.state} after {timeout} s")
+            raise TimeoutError(f"job {job_id} still {state} after {timeout} s")
         time.sleep(interval)
 
 
