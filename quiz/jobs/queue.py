@@ -167,5 +167,7 @@ def run_worker(app: Flask, threads: int, periodic_tasks: bool) -> None:
     if target.huey.immediate:
         raise ValueError("QUIZ_TASK_QUEUE=immediate: việc chạy ngay trong ứng dụng, không cần tiến trình nền.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # An idle worker looks at the queue at least once a second (huey's default backs off to 10 s,
+    # a long wait after a press on SQLite storage; Redis wakes the worker at once).
     target.huey.create_consumer(workers=threads, worker_type="thread", periodic=periodic_tasks,
-                                check_worker_health=True).run()
+                                check_worker_health=True, initial_delay=0.1, backoff=1.15, max_delay=1.0).run()
