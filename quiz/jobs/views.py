@@ -4,10 +4,12 @@ file when it made one. Only the person who started it, and those its kind allows
 for results, the unit's managers for its exports), see it; anyone else gets 404."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, jsonify, render_template, send_file, url_for
 from flask_login import current_user, login_required
 
-from quiz.db import MAX_ID
+from quiz.db import MAX_ID, utcnow
 from quiz.jobs import queue, services
 
 bp = Blueprint("jobs", __name__, url_prefix="/viec-nen")
@@ -15,6 +17,8 @@ bp = Blueprint("jobs", __name__, url_prefix="/viec-nen")
 ID = f"int(max={MAX_ID})"
 #: How often the page looks again while the job runs (seconds).
 REFRESH_S = 2
+#: A job queued for longer than this (seconds) says that the worker may not be running.
+WAITING_S = 60
 
 
 def _job(job_id: int):
@@ -28,6 +32,8 @@ def status(job) -> dict:
     done, total, label = (live["done"], live["total"], live["label"]) if live else (0, 0, "")
     if job.state == "queued":
         label = "Đang chờ tiến trình nền nhận việc…"
+        if utcnow() - job.enqueued_at > timedelta(seconds=WAITING_S):
+            label += " (chờ đã lâu: hãy kiểm tra tiến trình nền quiz worker có đang chạy)"
     elif job.state == "done":
         done = total = 1
     back = services.KINDS[job.kind].back(job)

@@ -187,3 +187,13 @@ def test_the_certificate_bundle_is_one_file_of_the_units_winners(app, client, cl
     assert "<style>" in html and "<link" not in html and "/static/" not in html       # self-contained
     refused = post_form(client, f"{url}/tai-ve?don-vi={h2}", {}, token_from=url)
     assert refused.status_code == 403
+
+
+def test_the_workers_sweep_expired_attempts_and_check_jobs_every_minute(app):
+    from datetime import datetime
+
+    with app.app_context():
+        huey = queue.queue().huey
+        for minute in (datetime(2026, 12, 2, 8, 0), datetime(2026, 12, 2, 8, 1)):
+            assert {task.name for task in huey.read_periodic(minute)} == {"quiz.attempts.finish_expired",
+                                                                          "quiz.jobs.check"}
