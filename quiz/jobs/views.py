@@ -29,7 +29,7 @@ def status(job) -> dict:
     """What the page shows, as JSON: state, progress (done of total, the current step) and, once
     finished, the result or error, the file's address and the page to go back to."""
     live = queue.live(job.id) if job.state == "running" else None
-    done, total, label = (live["done"], live["total"], live["label"]) if live else (0, 0, "")
+    done, total, label = (live["done"], live["total"], live["label"]) if live else (0, 0, "Đang chạy…")
     if job.state == "queued":
         label = "Đang chờ tiến trình nền nhận việc…"
         if utcnow() - job.enqueued_at > timedelta(seconds=WAITING_S):

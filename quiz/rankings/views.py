@@ -256,7 +256,8 @@ def certificates(slug: str, number: int):
     else:
         found = services.winners(round_, contest, everyone=everyone, user_id=current_user.id)
     return render_template("rankings/certificates.html", contest=contest, round=round_, unit=unit,
-                           winners=found, today=utcnow(), duration=duration)
+                           winners=found, today=utcnow(), duration=duration,
+                           bundle=round_.published_at is not None and (unit is not None or scope.sees_all(current_user)))
 
 
 @bp.post("/ket-qua/<slug>/<int(max=1000):number>/giay-chung-nhan/tai-ve")

@@ -99,6 +99,7 @@ def test_a_member_sees_their_place_only_once_published(app, client, closed_conte
     assert "Hạng của bạn trong Tuần 1" in page and "<strong>2</strong>" in page and "giải Nhì" in page
     certificates = text(client.get(f"/ket-qua/{_slug(app, cid)}/1/giay-chung-nhan"))
     assert certificates.count('class="certificate"') == 1 and "Trần Thị Bình" in certificates
+    assert "Tải tất cả về một tệp" not in certificates                   # a bundle is for units
 
 
 def test_certificates_stay_inside_the_viewers_scope(app, client, closed_contest, make_user, auth):
