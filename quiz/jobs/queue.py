@@ -101,7 +101,10 @@ def enqueue_after_commit(session, job_id: int) -> None:
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed(session):
     for target, job_id in session.info.pop(_PENDING, []):
-        target.run_job(job_id)
+        try:
+            target.run_job(job_id)
+        except Exception:  # noqa: BLE001 - the queue unreachable: the job is kept, the check enqueues it later
+            log.warning("Không đưa được việc %s vào hàng đợi; lần kiểm tra định kỳ sẽ đưa lại.", job_id, exc_info=True)
 
 
 @event.listens_for(Session, "after_rollback")

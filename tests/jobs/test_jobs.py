@@ -197,3 +197,23 @@ def test_the_workers_sweep_expired_attempts_and_check_jobs_every_minute(app):
         for minute in (datetime(2026, 12, 2, 8, 0), datetime(2026, 12, 2, 8, 1)):
             assert {task.name for task in huey.read_periodic(minute)} == {"quiz.attempts.finish_expired",
                                                                           "quiz.jobs.check"}
+
+
+def test_a_press_while_the_queue_is_unreachable_keeps_the_job_for_the_check(sqlite_queue, app, client, closed_contest,
+                                                                           login_as, monkeypatch):
+    cid, rid, users = closed_contest
+    login_as("organiser")
+    target = app.extensions["quiz.jobs"]
+
+    def unreachable(job_id):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(target, "run_job", unreachable)
+    pressed = post_form(client, freeze_url(cid, rid), {})
+    assert pressed.status_code == 302 and client.get(pressed.headers["Location"]).status_code == 200
+    monkeypatch.undo()
+    with app.app_context():
+        assert target.huey.pending() == []
+        assert jobs.check(now=utcnow() + timedelta(minutes=2), stale_s=60) == 1
+        _db.session.commit()
+        assert len(target.huey.pending()) == 1
