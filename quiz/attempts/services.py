@@ -172,7 +172,8 @@ def save(attempt: Attempt, answers: dict[int, int | None], *, now: datetime, pre
     """Store the member's choices (question id → option id; None clears one). Refused, and
     nothing changes, once the attempt has finished or its grace has passed. Returns the
     number of answers the attempt now holds."""
-    return _save(db.session.execute(_LOCKED(False), {"attempt_id": attempt.id}).one(), answers, now, prediction)
+    return _save(db.session.connection().execute(_LOCKED(False), {"attempt_id": attempt.id}).one(), answers, now,
+                 prediction)
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def save_own(caller: sessions.Key, attempt_id: int, answers: dict[int, int | Non
     caller's and that the caller's session is live and the account active, and locks it; the
     session is marked seen when its mark is stale (``sessions.seen``). NotFound when any of
     that fails (the caller then tells a lost login from someone else's attempt)."""
-    found = db.session.execute(_LOCKED(True), {"attempt_id": attempt_id, **caller.params()}).first()
+    found = db.session.connection().execute(_LOCKED(True), {"attempt_id": attempt_id, **caller.params()}).first()
     if found is None:
         raise NotFound("Không tìm thấy lượt thi.")
     if sessions.stale(found, now=now):
@@ -207,7 +208,7 @@ def _save(attempt, answers: dict[int, int | None], now: datetime, prediction: in
     if prediction is not None:
         if not 0 <= prediction <= 10**12:
             raise DomainError("Số dự đoán không hợp lệ.")
-        db.session.execute(_PREDICTION(), {"attempt_id": attempt.id, "prediction": prediction})
+        db.session.connection().execute(_PREDICTION(), {"attempt_id": attempt.id, "prediction": prediction})
     return _write_answers(attempt.id, answers, now, count=True)
 
 
@@ -240,7 +241,8 @@ def _write_answers(attempt_id: int, answers: dict[int, int | None], now: datetim
     return total
 
 
-# The hot path's statements, built once (building a statement costs more than running it).
+# The hot path's statements, built once (building a statement costs more than running it), run
+# on the session's connection (Core: no ORM work for rows that are not objects).
 
 @functools.cache
 def _LOCKED(checked: bool):  # noqa: N802 - a constant built on first use
@@ -349,7 +351,7 @@ def _finish(attempt: Attempt, grace_s: int, now: datetime, prediction: int | Non
               "finished_at": max(now if now <= attempt.deadline_at + timedelta(seconds=grace_s) else attempt.deadline_at,
                                  attempt.started_at)}
     db.session.flush()  # anything the object still holds, before its row is written here
-    values["score"], values["prediction"] = db.session.execute(_SCORE(), {
+    values["score"], values["prediction"] = db.session.connection().execute(_SCORE(), {
         "attempt_id": attempt.id, "used_ms": values["time_used_ms"], "finished": values["finished_at"],
         "new_prediction": prediction}).one()
     for name, value in values.items():
