@@ -115,10 +115,9 @@ def _init_jobs(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from quiz.accounts.views import load_user
-    from quiz.extensions import csrf, limiter, login_manager
+    from quiz.extensions import csrf, login_manager
 
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)  # the cookie's session, checked on the server
     login_manager.login_view = "accounts.login"

@@ -115,13 +115,6 @@ def resolve(conf: dict) -> dict:
         conf["TASK_QUEUE"] = "immediate" if conf.get("TESTING") else "redis" if conf["REDIS_URL"] else "sqlite"
     conf["SQLALCHEMY_DATABASE_URI"] = _driver_url(conf["DATABASE_URL"])
     conf["MAX_CONTENT_LENGTH"] = conf["MAX_UPLOAD_MB"] * 1024 * 1024
-    conf["RATELIMIT_STORAGE_URI"] = conf["REDIS_URL"] or "memory://"
-    # Flask-Limiter, should a route use it: Redis down or hung means each process's memory, not a 500.
-    timeout = conf["LIMITS_REDIS_TIMEOUT_MS"] / 1000
-    conf.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    if conf["REDIS_URL"]:
-        conf.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": timeout, "socket_connect_timeout": timeout})
-    conf.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     conf["SESSION_COOKIE_HTTPONLY"] = True
     conf["SESSION_COOKIE_SAMESITE"] = "Lax"
     conf["REMEMBER_COOKIE_SECURE"] = conf["SESSION_COOKIE_SECURE"]
