@@ -25,8 +25,9 @@ from quiz.contests import draw
 from quiz.contests.models import Contest, Division, DrawRule
 from quiz.extensions import db
 
-#: How many contests one process keeps (least recently used goes first).
-MAX_CONTESTS = 32
+#: How many contests one process keeps, least recently used dropped first (a contest holds a
+#: few kilobytes per question its draw may take).
+MAX_CONTESTS = 16
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,14 @@ def test_a_snapshot_is_read_once_then_kept(app, make_contest, statements):
         assert sent == []
 
 
+def test_a_process_keeps_a_bounded_number_of_contests(app, make_contest, monkeypatch):
+    monkeypatch.setattr(snapshot, "MAX_CONTESTS", 1)
+    first, second = make_contest(), make_contest()
+    kept = seen_by(app, first)
+    seen_by(app, second)
+    assert seen_by(app, first) is not kept   # dropped for the second, read again
+
+
 def test_a_bank_edit_reaches_another_instance_before_its_next_start(app, other_instance, make_contest, make_user):
     cid, member = make_contest(), make_user()
     before = seen_by(other_instance, cid)
