@@ -3,7 +3,6 @@ snapshot they read: a bank, draw or contest edit reaches another app instance be
 next start."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,13 +36,6 @@ def open_now(**changes) -> dict:
     now = utcnow().replace(tzinfo=UTC)
     return {"round": [{"name": "Tuần 1", "opens": (now - timedelta(hours=1)).isoformat(),
                        "closes": (now + timedelta(days=1)).isoformat()}], **changes}
-
-
-def start(client, slug: str) -> int:
-    token = csrf_token(client, f"/cuoc-thi/{slug}/bat-dau")
-    response = client.post(f"/cuoc-thi/{slug}/bat-dau", data={"csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return int(re.fullmatch(r"/luot-thi/(\d+)", response.headers["Location"]).group(1))
 
 
 def counted(statements, call) -> tuple[int, object]:
