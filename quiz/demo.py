@@ -129,7 +129,7 @@ def running_contest(now: datetime) -> None:
         attempt = attempts.start(member, contest, now=started, seed=i)
         skill = 0.45 + 0.5 * chance.random()
         answers = {q.question.id: next((o.id for o in q.options if o.is_correct), q.options[0].id)
-                   if chance.random() < skill else chance.choice(q.options).id for q in attempts.sheet(attempt)}
+                   if chance.random() < skill else chance.choice(q.options).id for q in attempts.sheet(attempt, contest)}
         attempts.submit(attempt, contest, now=started + timedelta(seconds=chance.randint(240, 1150)),
                         answers=answers, prediction=chance.randint(0, 30))
 

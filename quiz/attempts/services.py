@@ -17,16 +17,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, DateTime, Integer, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from quiz.accounts import sessions
 from quiz.accounts.models import User, UserSession
 from quiz.attempts.models import Answer, Attempt, AttemptQuestion
-from quiz.banks.models import Question, QuestionOption
-from quiz.contests import draw
-from quiz.contests.models import Contest, Division, EligibleUnit, RosterEntry, Round
+from quiz.banks.models import QuestionOption
+from quiz.contests import draw, snapshot
+from quiz.contests.models import Contest, EligibleUnit, RosterEntry, Round
 from quiz.contests.schedule import accepting_until, current_round, local_time, next_start, window
 from quiz.errors import Conflict, DomainError, Forbidden, NotFound
 from quiz.extensions import db
@@ -47,23 +46,21 @@ def accepts_until(attempt: Attempt, contest: Contest) -> datetime:
 
 def eligible(user: User, contest: Contest) -> bool:
     """May the member take the contest? Everyone; the members of the chosen units' subtrees;
-    or the people on the contest's imported roster (by phone or CCCD)."""
+    or the people on the contest's imported roster (by phone or CCCD). At most one statement."""
     if contest.eligibility == "everyone":
         return True
     if contest.eligibility == "units":
-        if user.unit is None:
+        if user.unit_id is None:
             return False
-        paths = db.session.scalars(select(Unit.path).join(EligibleUnit, EligibleUnit.unit_id == Unit.id)
-                                   .where(EligibleUnit.contest_id == contest.id))
-        return any(user.unit.path.startswith(path) for path in paths)
+        chosen, own = aliased(Unit), aliased(Unit)
+        return db.session.scalar(
+            select(EligibleUnit.unit_id).join(chosen, chosen.id == EligibleUnit.unit_id).join(own, own.id == user.unit_id)
+            .where(EligibleUnit.contest_id == contest.id,
+                   func.substr(own.path, 1, func.length(chosen.path)) == chosen.path).limit(1)) is not None
     keys = [column == value for column, value in ((RosterEntry.phone, user.phone), (RosterEntry.cccd, user.cccd))
             if value]
     return bool(keys) and db.session.scalar(
         select(RosterEntry.id).where(RosterEntry.contest_id == contest.id, or_(*keys)).limit(1)) is not None
-
-
-def division_for(user: User, contest: Contest) -> Division | None:
-    return next((d for d in contest.divisions if user.category in d.categories.split(",")), None)
 
 
 @dataclass
@@ -79,6 +76,12 @@ def allowance(user: User, contest: Contest, round_: Round, now: datetime) -> All
     used, last = db.session.execute(select(func.count().filter(Attempt.round_id == round_.id),
                                            func.max(Attempt.finished_at))
                                     .where(Attempt.user_id == user.id, Attempt.contest_id == contest.id)).one()
+    return _room(contest, used, last, now)
+
+
+def _room(contest: Contest, used: int, last: datetime | None, now: datetime) -> Allowance:
+    """The allowance from the member's attempts in the round (``used``) and the last time one
+    of their attempts in the contest finished (``last``)."""
     left = None if contest.max_attempts is None else max(0, contest.max_attempts - used)
     next_at = None
     if last is not None and contest.min_delay_s:
@@ -90,8 +93,9 @@ def allowance(user: User, contest: Contest, round_: Round, now: datetime) -> All
 # Changing ------------------------------------------------------------------------------------
 
 def _lock_member(user: User) -> None:
-    """Serialise every change of one member's attempts (a no-op on SQLite, already serial)."""
-    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    """Serialise every change of one member's attempts (no statement on SQLite, already serial)."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        db.session.execute(_MEMBER_LOCKED(), {"user_id": user.id})
 
 
 def paused_message(round_: Round) -> str:
@@ -100,30 +104,32 @@ def paused_message(round_: Round) -> str:
             "Lượt thi đang làm dở vẫn làm tiếp và nộp bình thường. Vui lòng quay lại sau.")
 
 
-def _hold(round_: Round) -> Round:
-    """The round read again under a key-share lock (the lock the attempt's foreign key takes
-    anyway), so that closing or pausing it (``quiz.contests.control``, ``FOR UPDATE``) either
-    waits for this start to commit or is seen by it."""
-    return db.session.scalars(select(Round).where(Round.id == round_.id)
-                              .with_for_update(read=True, key_share=True)
-                              .execution_options(populate_existing=True)).one()
+def _held_round(contest: Contest, now: datetime) -> Round | None:
+    """The round in progress at ``now`` (``current_round``'s rule), read under a key-share lock
+    (the lock the attempt's foreign key takes anyway), so that closing or pausing it
+    (``quiz.contests.control``, ``FOR UPDATE``) either waits for this start to commit or is
+    seen by it."""
+    return db.session.scalars(_ROUND_HELD(), {"contest_id": contest.id, "now": now}).first()
 
 
 def start(user: User, contest: Contest, *, now: datetime, seed: int | None = None) -> Attempt:
     """The member's open attempt in the contest (resumed, never re-drawn, even while the round
-    is paused), or a new one if the round is open, not paused, and the limits allow it."""
+    is paused), or a new one if the round is open, not paused, and the limits allow it.
+
+    A fresh member's start is six statements on PostgreSQL (the member's lock, their attempts in
+    the contest, the round held, the attempt, its questions; plus the contest row the caller
+    read): the draw's pools come from the process's snapshot (``quiz.contests.snapshot``)."""
     _lock_member(user)
     if not eligible(user, contest):
         raise Forbidden("Bạn không thuộc đối tượng dự thi của cuộc thi này.")
-    attempt = open_attempt(user, contest)
+    mine = list(db.session.scalars(_MINE(), {"user_id": user.id, "contest_id": contest.id}))
+    attempt = next((a for a in mine if a.finished_at is None), None)
     if attempt is not None:
         if now <= accepts_until(attempt, contest):
             return attempt
         finish(attempt, contest, now=now)
-    round_ = current_round(contest, now)
-    if round_ is not None:
-        round_ = _hold(round_)
-    if round_ is None or not round_.opens_at <= now < round_.closes_at:
+    round_ = _held_round(contest, now)
+    if round_ is None:
         raise DomainError("Hiện không có đợt thi nào đang mở.")
     if round_.paused_at is not None:
         raise Conflict(paused_message(round_))
@@ -133,34 +139,56 @@ def start(user: User, contest: Contest, *, now: datetime, seed: int | None = Non
         raise DomainError(f"{round_.name} chỉ nhận bài trong khung giờ {window(round_).describe()}."
                           + (f" Mở lại lúc {local_time(reopens, ZoneInfo(contest.time_zone)):%H:%M %d/%m/%Y}."
                              if reopens else ""))
-    room = allowance(user, contest, round_, now)
+    room = _room(contest, sum(a.round_id == round_.id for a in mine),
+                 max((a.finished_at for a in mine if a.finished_at is not None), default=None), now)
     if room.left == 0:
         raise Conflict(f"Bạn đã dùng hết {contest.max_attempts} lượt thi của {round_.name}.")
     if room.next_at is not None:
         wait = math.ceil((room.next_at - now).total_seconds() / 60)
         raise Conflict(f"Lượt thi tiếp theo được bắt đầu sau {wait} phút nữa.")
-    seen = set(db.session.scalars(select(AttemptQuestion.question_id).join(Attempt).where(
-        Attempt.user_id == user.id, Attempt.contest_id == contest.id)))
+    seen = set(db.session.scalars(select(AttemptQuestion.question_id).where(
+        AttemptQuestion.attempt_id.in_([a.id for a in mine])))) if mine else set()
     seed = secrets.randbits(62) if seed is None else seed
-    pools, options = draw.pools(contest.draw_rules)
-    drawn = draw.pick(pools, options, seen, seed)
-    division = division_for(user, contest)
-    attempt = Attempt(contest_id=contest.id, round_id=round_.id, user_id=user.id,
-                      division_id=division.id if division else None, unit_id=user.unit_id,
-                      number=room.used + 1, seed=seed,
-                      started_at=now, deadline_at=min(now + timedelta(seconds=contest.time_limit_s), until))
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-            db.session.flush()
-            db.session.execute(insert(AttemptQuestion), [
-                {"attempt_id": attempt.id, "position": i, "question_id": d.question_id,
-                 "option_order": ",".join(map(str, d.option_order))} for i, d in enumerate(drawn)])
-    except IntegrityError:  # a simultaneous start won: resume the attempt it made
+    kept = snapshot.of(contest)
+    drawn = draw.pick(kept.pools, kept.options, seen, seed)
+    values = {"contest_id": contest.id, "round_id": round_.id, "user_id": user.id,
+              "division_id": kept.division_for(user.category), "unit_id": user.unit_id, "number": room.used + 1,
+              "seed": seed, "started_at": now, "deadline_at": min(now + timedelta(seconds=contest.time_limit_s), until)}
+    # The database refuses a second open attempt or a repeated number: then nothing is written.
+    attempt = db.session.scalars(_INSERT_ATTEMPT(db.session.get_bind().dialect.name), values).first()
+    if attempt is None:  # a simultaneous start won: resume the attempt it made
         attempt = open_attempt(user, contest)
         if attempt is None:
-            raise Conflict("Lượt thi vừa được tạo ở một yêu cầu khác. Vui lòng tải lại trang.") from None
+            raise Conflict("Lượt thi vừa được tạo ở một yêu cầu khác. Vui lòng tải lại trang.")
+        return attempt
+    db.session.connection().execute(insert(AttemptQuestion.__table__), [
+        {"attempt_id": attempt.id, "position": i, "question_id": d.question_id,
+         "option_order": ",".join(map(str, d.option_order))} for i, d in enumerate(drawn)])
     return attempt
+
+
+@functools.cache
+def _MEMBER_LOCKED():  # noqa: N802 - a constant built on first use
+    return select(User.id).where(User.id == bindparam("user_id")).with_for_update()
+
+
+@functools.cache
+def _MINE():  # noqa: N802
+    return select(Attempt).where(Attempt.user_id == bindparam("user_id"), Attempt.contest_id == bindparam("contest_id"))
+
+
+@functools.cache
+def _ROUND_HELD():  # noqa: N802
+    now = bindparam("now", type_=DateTime)
+    return (select(Round).where(Round.contest_id == bindparam("contest_id"), Round.opens_at <= now, Round.closes_at > now)
+            .order_by(Round.number).limit(1)
+            .with_for_update(read=True, key_share=True).execution_options(populate_existing=True))
+
+
+@functools.cache
+def _INSERT_ATTEMPT(dialect: str):  # noqa: N802
+    return ((postgresql.insert if dialect == "postgresql" else sqlite.insert)(Attempt)
+            .on_conflict_do_nothing().returning(Attempt))
 
 
 def _lock(attempt: Attempt) -> Attempt:
@@ -451,29 +479,75 @@ class SheetQuestion:
     """A drawn question as the member sees it: options in the drawn order, and the saved choice."""
 
     number: int
-    question: Question
-    options: list[QuestionOption]
+    question: snapshot.Question
+    options: list[snapshot.Option]
     chosen: int | None
 
 
-def sheet(attempt: Attempt) -> list[SheetQuestion]:
+def sheet(attempt: Attempt, contest: Contest) -> list[SheetQuestion]:
     """The attempt's questions in drawn order, with their options in the stored order and the
-    member's saved answers (three queries)."""
-    drawn = db.session.execute(select(AttemptQuestion, Question).join(Question, Question.id == AttemptQuestion.question_id)
-                               .where(AttemptQuestion.attempt_id == attempt.id)
-                               .options(selectinload(Question.options))
-                               .order_by(AttemptQuestion.position)).all()
-    chosen = dict(db.session.execute(select(Answer.question_id, Answer.option_id)
-                                     .where(Answer.attempt_id == attempt.id)).all())
+    member's saved answers: one statement, whatever the number of questions (the texts come from
+    the contest's snapshot; a question it does not hold costs one more for all of them)."""
+    drawn = db.session.execute(_DRAWN(), {"attempt_id": attempt.id}).all()
+    texts = snapshot.questions(snapshot.of(contest), [question_id for question_id, _, _ in drawn])
     result = []
-    for i, (aq, question) in enumerate(drawn, start=1):
+    for i, (question_id, order, chosen) in enumerate(drawn, start=1):
+        question = texts[question_id]
         by_position = {o.position: o for o in question.options}
-        shown = [by_position[int(p)] for p in aq.option_order.split(",") if int(p) in by_position]
-        result.append(SheetQuestion(i, question, shown, chosen.get(question.id)))
+        shown = [by_position[int(p)] for p in order.split(",") if int(p) in by_position]
+        result.append(SheetQuestion(i, question, shown, chosen))
     return result
+
+
+@functools.cache
+def _DRAWN():  # noqa: N802
+    return (select(AttemptQuestion.question_id, AttemptQuestion.option_order, Answer.option_id)
+            .outerjoin(Answer, (Answer.attempt_id == AttemptQuestion.attempt_id)
+                       & (Answer.question_id == AttemptQuestion.question_id))
+            .where(AttemptQuestion.attempt_id == bindparam("attempt_id")).order_by(AttemptQuestion.position))
 
 
 def question_count(attempt: Attempt | int) -> int:
     attempt_id = attempt if isinstance(attempt, int) else attempt.id
     return db.session.scalar(select(func.count()).select_from(AttemptQuestion)
                              .where(AttemptQuestion.attempt_id == attempt_id))
+
+
+@dataclass
+class MemberResult:
+    """What the result page shows of the member's attempt, read in one statement."""
+
+    attempt: Attempt
+    contest: Contest
+    round: Round
+    total: int             # questions drawn
+    used: int              # the member's attempts in the round
+    last: datetime | None  # when the member's last attempt in the contest finished
+
+    def allowance(self, now: datetime) -> Allowance:
+        last = max(filter(None, (self.last, self.attempt.finished_at)), default=None)
+        return _room(self.contest, self.used, last, now)
+
+
+def member_result(user: User, attempt_id: int) -> MemberResult:
+    """The member's own attempt with its contest, its round, its number of questions and the
+    member's allowance in the round (one statement); anyone else's answers as not found."""
+    found = db.session.execute(_RESULT(), {"attempt_id": attempt_id, "user_id": user.id}).first()
+    if found is None:
+        raise NotFound("Không tìm thấy lượt thi.")
+    return MemberResult(*found)
+
+
+@functools.cache
+def _RESULT():  # noqa: N802
+    other = aliased(Attempt)
+    total = (select(func.count()).select_from(AttemptQuestion).where(AttemptQuestion.attempt_id == Attempt.id)
+             .scalar_subquery())
+    used = (select(func.count()).select_from(other)
+            .where(other.user_id == Attempt.user_id, other.contest_id == Attempt.contest_id,
+                   other.round_id == Attempt.round_id).scalar_subquery())
+    last = (select(func.max(other.finished_at))
+            .where(other.user_id == Attempt.user_id, other.contest_id == Attempt.contest_id).scalar_subquery())
+    return (select(Attempt, Contest, Round, total, used, last)
+            .join(Contest, Contest.id == Attempt.contest_id).join(Round, Round.id == Attempt.round_id)
+            .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id")))

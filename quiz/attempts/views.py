@@ -150,7 +150,7 @@ def take(attempt_id: int):
     elsewhere = _closed_or_expired(attempt, contest, now)
     if elsewhere:
         return elsewhere
-    questions = services.sheet(attempt)
+    questions = services.sheet(attempt, contest)
     seconds_left = _seconds_left(attempt, now)
     return render_template("attempts/take.html", attempt=attempt, contest=contest, questions=questions,
                            answered=sum(q.chosen is not None for q in questions),
@@ -191,17 +191,16 @@ def submit(attempt_id: int):
 
 @bp.get(f"/luot-thi/<{ID}:attempt_id>/ket-qua")
 def result(attempt_id: int):
-    attempt, contest = services.member_attempt(current_user, attempt_id)
+    found = services.member_result(current_user, attempt_id)
+    attempt, contest, round_ = found.attempt, found.contest, found.round
     now = utcnow()
     if attempt.finished_at is None:
         elsewhere = _closed_or_expired(attempt, contest, now)
         if elsewhere is None:
             return redirect(url_for("attempts.take", attempt_id=attempt_id))
-    round_ = next(r for r in contest.rounds if r.id == attempt.round_id)
     show_key = contest.show_answers == "after_close" and now >= round_.closes_at
     return render_template("attempts/result.html", attempt=attempt, contest=contest, round=round_,
-                           total=services.question_count(attempt), used=mm_ss((attempt.time_used_ms or 0) / 1000),
-                           room=services.allowance(current_user, contest, round_, now),
-                           round_open=round_.opens_at <= now < round_.closes_at,
+                           total=found.total, used=mm_ss((attempt.time_used_ms or 0) / 1000),
+                           room=found.allowance(now), round_open=round_.opens_at <= now < round_.closes_at,
                            place=rankings.place(round_, current_user.id) if round_.published_at else None,
-                           questions=services.sheet(attempt) if show_key else None, letters="ABCDEFGH")
+                           questions=services.sheet(attempt, contest) if show_key else None, letters="ABCDEFGH")

@@ -16,6 +16,7 @@ from quiz.banks import formats, validation
 from quiz.banks.formats import LETTERS, ParsedQuestion
 from quiz.banks.formats.template import split_tags
 from quiz.banks.models import DIFFICULTIES, Question, QuestionBank, QuestionOption, Topic
+from quiz.contests import snapshot
 from quiz.errors import Conflict, DomainError, InvalidFile, NotFound
 from quiz.extensions import db
 from quiz.text import clean, fold
@@ -225,6 +226,7 @@ def write(bank: QuestionBank, checked: list[validation.Checked], *, now: datetim
             for c in chunk for pos, text in enumerate(c.parsed.options)])
         if progress:
             progress(start + len(chunk), len(checked))
+    snapshot.changed(bank_id=bank.id)
 
 
 # One question -----------------------------------------------------------------------------
@@ -305,6 +307,7 @@ def add_question(bank: QuestionBank, edited: ParsedQuestion, *, now: datetime) -
             db.session.flush()
     except IntegrityError:  # the same question, added at the same moment by someone else
         raise DuplicateQuestion([f"Câu hỏi đã có trong ngân hàng: “{edited.text[:80]}”."], field="text") from None
+    snapshot.changed(bank_id=bank.id)
     return question, found.warnings
 
 
@@ -331,6 +334,7 @@ def update_question(question: Question, edited: ParsedQuestion, *, now: datetime
     question.source = edited.source
     question.explanation = edited.explanation
     question.updated_at = now
+    snapshot.changed(bank_id=question.bank_id)
     return found.warnings
 
 
@@ -338,10 +342,13 @@ def retire(question: Question, *, now: datetime) -> None:
     """Stop using a question in new draws; attempts that used it keep it as it was."""
     if question.retired_at is None:
         question.retired_at = now
+        snapshot.changed(bank_id=question.bank_id)
 
 
 def restore(question: Question) -> None:
-    question.retired_at = None
+    if question.retired_at is not None:
+        question.retired_at = None
+        snapshot.changed(bank_id=question.bank_id)
 
 
 def edited_from_form(text: str, options: list[str], answer: str, difficulty: str, tags: str,

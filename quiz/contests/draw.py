@@ -3,12 +3,13 @@
 ``pick`` is the rule itself, a pure function of the pools, the questions the member has
 already seen and a seed: the same inputs give the same draw, so the draw is reproducible
 from the seed stored on the attempt. ``pools`` loads the pools of a contest's draw
-specification from the database.
+specification from the database (``quiz.contests.snapshot`` keeps them per process).
 """
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Iterable
 
 from sqlalchemy import func, select
 
@@ -65,21 +66,29 @@ def pick(pools: list[Pool], options: dict[int, int], seen: set[int], seed: int) 
 
 def pools(rules: list[DrawRule]) -> tuple[list[Pool], dict[int, int]]:
     """The pools of a draw specification (questions in use only) and each question's number
-    of options."""
-    result, options = [], {}
+    of options, in one statement."""
+    stmt = (select(Question.id, Question.bank_id, Question.tags, Question.difficulty, func.count(QuestionOption.id))
+            .join(QuestionOption, QuestionOption.question_id == Question.id)
+            .where(Question.bank_id.in_({rule.bank_id for rule in rules}), Question.retired_at.is_(None))
+            .group_by(Question.id, Question.bank_id, Question.tags, Question.difficulty))
+    return pools_of(rules, db.session.execute(stmt) if rules else [])
+
+
+def pools_of(rules, questions: Iterable[tuple[int, int, str, str, int]]) -> tuple[list[Pool], dict[int, int]]:
+    """The pools of the draw specification ``rules`` (each with ``bank_id``, ``tag``,
+    ``difficulty``, ``count``) over the questions in use of their banks, given as
+    (id, bank id, tags, difficulty, number of options), and each question's number of options."""
+    by_bank: dict[int, list[tuple[int, set[str], str]]] = {}
+    options: dict[int, int] = {}
+    for question_id, bank_id, tags, difficulty, n_options in questions:
+        by_bank.setdefault(bank_id, []).append(
+            (question_id, {t.strip().casefold() for t in tags.split(";")}, difficulty))
+        options[question_id] = n_options
+    result = []
     for rule in rules:
-        stmt = (select(Question.id, Question.tags, func.count(QuestionOption.id))
-                .join(QuestionOption, QuestionOption.question_id == Question.id)
-                .where(Question.bank_id == rule.bank_id, Question.retired_at.is_(None))
-                .group_by(Question.id, Question.tags))
-        if rule.difficulty:
-            stmt = stmt.where(Question.difficulty == rule.difficulty)
-        ids = []
-        for question_id, tags, n_options in db.session.execute(stmt):
-            if rule.tag and rule.tag.casefold() not in {t.strip().casefold() for t in tags.split(";")}:
-                continue
-            ids.append(question_id)
-            options[question_id] = n_options
+        tag = rule.tag.casefold() if rule.tag else None
+        ids = tuple(question_id for question_id, tags, difficulty in by_bank.get(rule.bank_id, ())
+                    if (not rule.difficulty or difficulty == rule.difficulty) and (tag is None or tag in tags))
         label = ", ".join(part for part in (rule.tag, rule.difficulty) if part)
-        result.append(Pool(tuple(ids), rule.count, label))
+        result.append(Pool(ids, rule.count, label))
     return result, options

@@ -81,6 +81,9 @@ class Contest(db.Model):
     results_frozen_at: Mapped[datetime | None] = mapped_column(comment="Kết quả toàn cuộc thi đã chốt (UTC)")
     results_published_at: Mapped[datetime | None] = mapped_column(comment="Kết quả toàn cuộc thi đã công bố (UTC)")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1",
+                                         comment="Tăng mỗi khi đề (rút đề, bảng, ngân hàng câu hỏi) đổi: "
+                                                 "bản lưu tạm theo nó")
 
     rounds: Mapped[list[Round]] = relationship(order_by="Round.number", back_populates="contest")
     eligible_units: Mapped[list[EligibleUnit]] = relationship(cascade="all, delete-orphan")

@@ -27,7 +27,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from quiz.audit import services as audit
-from quiz.contests import spec
+from quiz.contests import snapshot, spec
 from quiz.contests.models import Contest, Division, DrawRule, EligibleUnit, PrizeTier, Round
 from quiz.contests.spec import ATTEMPTS, RESULTS, Issue, Locks
 from quiz.errors import Conflict, InvalidFile
@@ -277,6 +277,7 @@ def _apply(contest: Contest, checked: spec.Checked, tz: ZoneInfo) -> None:
             tiers.append(PrizeTier(**columns))
     del tiers[len(values["prize"]):]
     db.session.flush()
+    snapshot.changed(contest_id=contest.id)
     db.session.expire(contest, ["rounds", "divisions", "draw_rules", "prize_tiers", "eligible_units"])
 
 
