@@ -60,7 +60,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from quiz import create_app  # noqa: E402
-from quiz.db import utcnow  # noqa: E402
+from quiz.db import unlimited_statements, utcnow  # noqa: E402
 from quiz.extensions import db  # noqa: E402
 from quiz.text import fold, name_sort_key  # noqa: E402
 
@@ -486,6 +486,7 @@ def main() -> None:
             upgrade()
 
     with app.app_context():
+        unlimited_statements(db.engine)  # COPY of a million rows outlasts a request's statement timeout
         with phase("banks and contest (ORM)"):
             contest_id, divisions, rounds = make_contest(now, round1, round2)
 
