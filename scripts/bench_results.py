@@ -4,9 +4,11 @@
 Through the app's own services, in an app context on that schema (1,000,000 members,
 5,000 units, 2,500,000 attempts), it times:
 
-- freezing round 1 (``rankings.reopen`` then ``rankings.freeze``, committed: the results
-  are written again, the same as before), then ``VACUUM FULL ANALYZE results`` so the
-  table is as compact as after a single freeze (and runs can be repeated);
+- freezing round 1 (``rankings.reopen``, timed on its own, then ``freeze_round``: the
+  freeze from start to finished, committed, with each step's time as its ``progress``
+  reported it; the results are written again, the same as before), then ``VACUUM FULL
+  ANALYZE results`` so the table is as compact as after a single freeze (and runs can be
+  repeated);
 - settling the contest's prizes and collective standings again (``rankings.settle_prizes``, what
   every freeze and reopen of a round runs after its own work), with nothing to change;
 - the standings: ``rankings.standings`` (a page of 50) with ``rankings.place`` ("my place")
@@ -34,7 +36,7 @@ written) and xlsxwriter alone writing the same cells. Ratios are figure ÷ basel
 Each standings kind runs ``--repeat`` times or until ``--budget`` seconds are spent (at
 least 20 runs). ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of the SQL the services ran
 (captured as they ran it). Database: QUIZ_BENCH_DATABASE_URL or --database-url (default
-postgresql://postgres@127.0.0.1:5432/test). Targets: standings p95 ≤ 50 ms, roll-up ≤ 2 s,
+postgresql://postgres@127.0.0.1:5432/test). Targets: freeze ≤ 60 s, standings p95 ≤ 50 ms, roll-up ≤ 2 s,
 xlsx ≤ 15 s, csv ≤ 3 s, memory growth ≤ 200 MB. Last line: machine-readable figures
 (``export_peak_rss_mb`` is the larger memory growth of the two exports).
 """
@@ -71,7 +73,7 @@ CONTEST_SLUG = "thi-quy-mo-lon"   # as gen_scale_data.py makes it
 PER_PAGE = 50
 BASELINE_SQL = ("SELECT id, user_id, score, time_used_ms, finished_at FROM attempts "
                 "WHERE round_id = :round_id ORDER BY user_id LIMIT 50")
-TARGETS = {"standings_p95_ms": 50, "rollup_s": 2, "export_xlsx_100k_s": 15, "export_csv_100k_s": 3,
+TARGETS = {"freeze_s": 60, "standings_p95_ms": 50, "rollup_s": 2, "export_xlsx_100k_s": 15, "export_csv_100k_s": 3,
            "export_peak_rss_mb": 200}
 
 
@@ -218,19 +220,44 @@ def check_schema() -> None:
 
 
 def refreeze(contest, round_) -> tuple[float, int]:
+    """Reopen round 1 if it is frozen (timed: the delete of its results), then ``freeze_round``,
+    then ``VACUUM FULL ANALYZE results`` so the table is as compact as after a single freeze."""
     from quiz.db import utcnow
     from quiz.rankings import services as rankings
 
     if round_.frozen_at is not None:
+        started = time.perf_counter()
         rankings.reopen(round_, contest, now=utcnow())
         db.session.commit()
-    started = time.perf_counter()
-    ranked = rankings.freeze(round_, contest, now=utcnow())
-    db.session.commit()
-    seconds = time.perf_counter() - started
+        print(f"reopen round 1 (its results deleted) + commit: {time.perf_counter() - started:.1f} s")
+    seconds, ranked, steps = freeze_round(contest.id, round_.id)
+    print("freeze round 1, step by step (as progress reported them):")
+    for label, step_s in steps:
+        print(f"  {step_s:7.2f} s  {label}")
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM FULL ANALYZE results"))  # reopen left 1× dead rows: as after one freeze
     return seconds, ranked
+
+
+def freeze_round(contest_id: int, round_id: int) -> tuple[float, int, list[tuple[str, float]]]:
+    """Freeze the round, start to finished: seconds, members ranked, and each step's label and
+    seconds as ``progress`` reported them. Runs ``rankings.freeze`` here and commits (what the
+    freeze task runs; when the task queue is in main, this starts the job and waits for it)."""
+    from quiz.contests.models import Contest, Round
+    from quiz.db import utcnow
+    from quiz.rankings import services as rankings
+
+    marks: list[tuple[str, float]] = []
+    contest, round_ = db.session.get(Contest, contest_id), db.session.get(Round, round_id)
+    started = time.perf_counter()
+    ranked = rankings.freeze(round_, contest, now=utcnow(),
+                             progress=lambda done, total, label: marks.append((label, time.perf_counter())))
+    db.session.commit()
+    finished = time.perf_counter()
+    ends = [at for _, at in marks[1:]] + [finished]
+    steps = [(label, end - at) for (label, at), end in zip(marks, ends)]
+    steps[-1] = ("commit", steps[-1][1])
+    return finished - started, ranked, [("locks and checks", marks[0][1] - started)] + steps
 
 
 def export_unit(round_id: int, wanted: int):
@@ -423,7 +450,7 @@ def main() -> None:
              ("roll-up of all units (median)", f"{figures['rollup_s']:.2f} s", "≤ 2 s",
               figures["rollup_s"] * 1000 / b50, figures["rollup_s"] * 1000 / scan)]
     if "freeze_s" in figures:
-        lines.append(("freeze round 1", f"{figures['freeze_s']:.1f} s", "", figures["freeze_s"] * 1000 / b50,
+        lines.append(("freeze round 1", f"{figures['freeze_s']:.1f} s", "≤ 60 s", figures["freeze_s"] * 1000 / b50,
                       figures["freeze_s"] * 1000 / scan))
     lines += [(f"export .xlsx, {rows:,} rows (median)", f"{figures['export_xlsx_100k_s']:.2f} s", "≤ 15 s",
                figures["export_xlsx_100k_s"] * 1000 / b50, figures["export_xlsx_100k_s"] * 1000 / scan),
@@ -439,16 +466,15 @@ def main() -> None:
     for label, value, target, ratio, ratio_scan in lines:
         print(f"{label:<42} {value:>11} {target:>9} {'' if ratio is None else f'{ratio:,.1f}':>11} "
               f"{'' if ratio_scan is None else f'{ratio_scan:.2f}':>11}")
-    missed = [key for key, limit in TARGETS.items() if figures[key] > limit]
+    missed = [key for key, limit in TARGETS.items() if key in figures and figures[key] > limit]
     print("targets: " + ("all met" if not missed else "missed: " + ", ".join(missed)))
-    extra = f"freeze_s={figures['freeze_s']:.1f} " if "freeze_s" in figures else ""
-    print(f"{extra}baseline_p50_ms={b50:.2f} baseline_p95_ms={figures['baseline_p95_ms']:.2f} scan_ms={scan:.0f} "
+    print(f"baseline_p50_ms={b50:.2f} baseline_p95_ms={figures['baseline_p95_ms']:.2f} scan_ms={scan:.0f} "
           f"standings_first_p95_ms={figures['standings_first_p95_ms']:.2f} "
           f"standings_last_p95_ms={figures['standings_last_p95_ms']:.2f}")
-    print(f"standings_p95_ms={figures['standings_p95_ms']:.1f} rollup_s={figures['rollup_s']:.2f} "
+    freeze = f"freeze_s={figures['freeze_s']:.1f} " if "freeze_s" in figures else ""
+    print(f"{freeze}standings_p95_ms={figures['standings_p95_ms']:.1f} rollup_s={figures['rollup_s']:.2f} "
           f"export_xlsx_100k_s={figures['export_xlsx_100k_s']:.2f} export_csv_100k_s={figures['export_csv_100k_s']:.2f} "
           f"export_peak_rss_mb={figures['export_peak_rss_mb']:.0f}")
-
 
 if __name__ == "__main__":
     main()

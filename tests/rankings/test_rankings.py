@@ -97,7 +97,8 @@ def test_the_prediction_truth_for_each_metric(app, make_contest, people, metric,
         assert rankings.place(contest.rounds[0], people["C"]).prediction_error == abs(2 - truth)
 
 
-def test_open_attempts_are_finished_and_nothing_before_the_close_and_grace(app, make_contest, people):
+def test_open_attempts_are_finished_nothing_before_the_close_and_grace_and_each_step_is_reported(
+        app, make_contest, people):
     from quiz.attempts import services as attempts
 
     cid = make_contest()
@@ -107,8 +108,14 @@ def test_open_attempts_are_finished_and_nothing_before_the_close_and_grace(app, 
         attempts.start(user, contest, now=CLOSE - timedelta(minutes=2))
         with pytest.raises(DomainError, match="chưa đóng"):
             rankings.freeze(contest.rounds[0], contest, now=CLOSE + timedelta(seconds=5))   # grace is 10 s
-        assert rankings.freeze(contest.rounds[0], contest, now=CLOSE + timedelta(seconds=11)) == 1
+        heard = []
+        assert rankings.freeze(contest.rounds[0], contest, now=CLOSE + timedelta(seconds=11),
+                               progress=lambda *step: heard.append(step)) == 1
         assert rankings.place(contest.rounds[0], people["A"]).time_used_ms == 120_000
+        assert [label for _, _, label in heard[:-1]] == [label for _, label in rankings.FREEZE_STEPS.values()]
+        done = [done for done, _, _ in heard]
+        assert done[0] == 0 and done == sorted(set(done)) and {total for _, total, _ in heard} == {done[-1]}
+        assert heard[-1][2] == "Đã tính và chốt kết quả Tuần 1: 1 thí sinh được xếp hạng."
 
 
 def test_frozen_results_do_not_move(app, make_contest, people, make_unit):
