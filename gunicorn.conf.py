@@ -12,6 +12,12 @@ bind = os.environ.get("QUIZ_BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("QUIZ_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("QUIZ_THREADS", "4"))
+# How many connections (busy or idle keep-alive) one worker holds. A gthread worker accepts
+# whatever it can otherwise (1000): one worker took 26 of 32 keep-alive connections and, held
+# to one core by the GIL, served them all while the others idled. Twice its threads spreads
+# them over the workers and still leaves room for idle keep-alive connections beside the
+# busy ones; behind nginx (which holds the clients) the upstream pool is smaller still.
+worker_connections = int(os.environ.get("QUIZ_WORKER_CONNECTIONS", threads * 2))
 timeout = 60
 graceful_timeout = 30
 keepalive = 5

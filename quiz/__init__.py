@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_database(app)
     _init_extensions(app)
+    _init_jobs(app)
 
     from quiz.web import assets, errors, input, security, templating
     errors.register(app)
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     from quiz.audit.views import bp as audit_bp
     from quiz.attempts.views import bp as attempts_bp
     from quiz.banks.views import bp as banks_bp
+    from quiz.jobs.views import bp as jobs_bp
     from quiz.contests.control_views import bp as control_bp
     from quiz.contests.views import bp as contests_bp
     from quiz.rankings.views import bp as rankings_bp
@@ -58,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(rankings_bp)
     app.register_blueprint(downloads_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(jobs_bp)
 
     from quiz.cli import register_commands
     register_commands(app)
@@ -100,12 +103,21 @@ def _init_database(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
 
 
+def _init_jobs(app: Flask) -> None:
+    """The task queue, with every kind of job and periodic task the domains register."""
+    import quiz.attempts.tasks  # noqa: F401
+    import quiz.rankings.tasks  # noqa: F401
+    import quiz.reports.tasks  # noqa: F401
+    from quiz.jobs import queue
+
+    queue.init_app(app)
+
+
 def _init_extensions(app: Flask) -> None:
     from quiz.accounts.views import load_user
-    from quiz.extensions import csrf, limiter, login_manager
+    from quiz.extensions import csrf, login_manager
 
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)  # the cookie's session, checked on the server
     login_manager.login_view = "accounts.login"

@@ -216,9 +216,10 @@ def register_commands(app: Flask) -> None:
     from quiz.attempts.cli import attempts_group
     from quiz.banks.cli import banks_group
     from quiz.contests.cli import contests_group
+    from quiz.jobs.cli import worker_command
     from quiz.rankings.cli import results_group
     from quiz.reports.cli import export_command
 
     for command in (init_command, demo_command, backup_command, units_group, users_group, banks_group, contests_group,
-                    attempts_group, results_group, export_command):
+                    attempts_group, results_group, export_command, worker_command):
         app.cli.add_command(command)

@@ -54,6 +54,15 @@ SETTINGS: dict[str, tuple[object, str]] = {
                                       "trước khi mở tệp (chống bom giải nén)"),
     "XLSX_MAX_RATIO": (100, "Tệp Excel tải lên: tỷ lệ nén tối đa của một phần trong tệp (phần trên 1 MB khi "
                             "giải nén); tệp vượt bị từ chối trước khi mở"),
+    "TASK_QUEUE": ("", "Hàng đợi việc nền: sqlite (tệp instance/tasks.db, một máy), redis (QUIZ_REDIS_URL, "
+                       "tiến trình nền trên nhiều máy) hoặc immediate (chạy ngay trong yêu cầu, không tiến trình nền). "
+                       "Mặc định: redis khi có QUIZ_REDIS_URL, không thì sqlite (kiểm thử: immediate)"),
+    "TASK_QUEUE_NAME": ("quiz", "Tên hàng đợi; hai cài đặt dùng chung một Redis thì đặt tên khác nhau"),
+    "JOB_STALE_S": (60, "Việc nền không báo còn chạy (nhịp 5 giây) quá chừng này giây thì coi như tiến trình "
+                        "nền đã chết: việc được chạy lại từ đầu (tối đa 3 lần)"),
+    "JOB_FILE_KEEP_HOURS": (24, "Tệp làm trong nền (xuất kết quả, giấy chứng nhận) được giữ chừng này giờ rồi xoá"),
+    "EXPORT_DIRECT_ROWS": (20000, "Tệp xuất của đơn vị có tới chừng này lượt thi thì tải thẳng; nhiều hơn thì "
+                                  "làm trong nền, có thanh tiến độ, rồi tải về"),
     "SITE_NAME": ("Thi trực tuyến Học tập và làm theo Bác", "Tên trang hiển thị ở đầu trang"),
 }
 
@@ -102,15 +111,10 @@ def resolve(conf: dict) -> dict:
         conf["SECRET_KEY"] = _local_secret(instance / "secret_key")
     if conf["SESSION_IDLE_HOURS"] < 1:
         raise ValueError(f"QUIZ_SESSION_IDLE_HOURS={conf['SESSION_IDLE_HOURS']} không hợp lệ: cần ít nhất 1 (giờ).")
+    if not conf["TASK_QUEUE"]:
+        conf["TASK_QUEUE"] = "immediate" if conf.get("TESTING") else "redis" if conf["REDIS_URL"] else "sqlite"
     conf["SQLALCHEMY_DATABASE_URI"] = _driver_url(conf["DATABASE_URL"])
     conf["MAX_CONTENT_LENGTH"] = conf["MAX_UPLOAD_MB"] * 1024 * 1024
-    conf["RATELIMIT_STORAGE_URI"] = conf["REDIS_URL"] or "memory://"
-    # Flask-Limiter, should a route use it: Redis down or hung means each process's memory, not a 500.
-    timeout = conf["LIMITS_REDIS_TIMEOUT_MS"] / 1000
-    conf.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    if conf["REDIS_URL"]:
-        conf.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": timeout, "socket_connect_timeout": timeout})
-    conf.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     conf["SESSION_COOKIE_HTTPONLY"] = True
     conf["SESSION_COOKIE_SAMESITE"] = "Lax"
     conf["REMEMBER_COOKIE_SECURE"] = conf["SESSION_COOKIE_SECURE"]

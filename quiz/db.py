@@ -347,17 +347,16 @@ def _configure_postgresql(engine: Engine, config: dict) -> None:
 def configure_engine(engine: Engine, config: dict) -> None:
     """Attach the per-dialect connection set-up.
 
-    PostgreSQL: the timeouts above; and psycopg prepares a statement after a few runs, and PostgreSQL may then
-    switch to a generic plan; for subtree ranges that plan cannot tell a cell (a few rows)
-    from the whole province (all of them) and picks a nested loop that is 10× slower on
-    the large case. Custom plans are cheap here, so they are forced.
+    PostgreSQL: the timeouts above. psycopg prepares a statement after a few runs, and
+    PostgreSQL may then switch to a generic plan: the hot statements should (re-planning
+    them doubled their database CPU); the subtree ranges, which must not, carry their ends
+    as constants (``quiz.units.services.in_subtree``).
     """
     if engine.dialect.name == "postgresql":
         _configure_postgresql(engine, config)
 
         @event.listens_for(engine, "connect")
         def _on_pg_connect(dbapi_connection, _record):
-            dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
             if not hasattr(engine.dialect, "vietnamese_collation"):
                 found = dbapi_connection.execute("SELECT 1 FROM pg_collation WHERE collname = %s",
                                                  (VI_COLLATION,)).fetchone()

@@ -771,7 +771,8 @@ def main() -> None:
             baseline.wait_ready("/")
             conf = gunicorn_settings({k: v for k, v in env.items() if k.startswith("QUIZ_")})
             print(f"gunicorn -c gunicorn.conf.py: {conf['workers']} workers × {conf['threads']} threads "
-                  f"({conf['worker_class']}, keepalive {conf['keepalive']} s, max_requests {conf['max_requests']}) "
+                  f"({conf['worker_class']}, {conf.get('worker_connections', 1000)} connections each, keepalive {conf['keepalive']} s, "
+                  f"max_requests {conf['max_requests']}) "
                   f"for the app (:{app.port}) and the baseline (:{baseline.port})")
 
             members = [Member(phone(i)) for i in range(1, args.members + 1)]

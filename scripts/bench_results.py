@@ -7,9 +7,11 @@ Through the app's own services, in an app context on that schema (1,000,000 memb
 - freezing round 1: ``rankings.reopen`` (timed on its own) and ``VACUUM results`` (as
   autovacuum does after such a delete: the new results have the same keys as the dead
   ones, and each unique index would otherwise visit the dead row's heap page for each new
-  row), then ``freeze_round``: the freeze from start to finished, committed, with each
-  step's time as its ``progress`` reported it (the results are written again, the same
-  as before), then ``ANALYZE results`` (runs can be repeated);
+  row), then ``freeze_round``: the freeze from start to finished as a job (started as the
+  organiser's page starts it, run by a ``quiz worker`` process, waited for), or with
+  ``--freeze-direct`` the service called here, committed, with each step's time as its
+  ``progress`` reported it (the results are written again, the same as before), then
+  ``ANALYZE results`` (runs can be repeated);
 - settling the contest's prizes and collective standings again (``rankings.settle_prizes``, what
   every freeze and reopen of a round runs after its own work), with nothing to change;
 - the standings: ``rankings.standings`` (a page of 50) with ``rankings.place`` ("my place")
@@ -32,7 +34,7 @@ written) and xlsxwriter alone writing the same cells. Ratios are figure ÷ basel
 
     .venv/bin/python scripts/bench_results.py [--schema scale] [--repeat 300] [--budget 60]
         [--rollup-repeat 5] [--export-repeat 3] [--export-rows 100000] [--no-freeze]
-        [--explain]
+        [--freeze-direct] [--explain]
 
 Each standings kind runs ``--repeat`` times or until ``--budget`` seconds are spent (at
 least 20 runs). ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of the SQL the services ran
@@ -61,6 +63,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -220,7 +223,7 @@ def check_schema() -> None:
         sys.exit(f"the schema predates the models (missing {', '.join(missing)}): run gen_scale_data.py again")
 
 
-def refreeze(contest, round_) -> tuple[float, int]:
+def refreeze(contest, round_, direct: bool = False) -> tuple[float, int]:
     """Reopen round 1 if it is frozen (timed: the delete of its results) and vacuum the results,
     then ``freeze_round``."""
     from quiz.db import utcnow
@@ -235,25 +238,52 @@ def refreeze(contest, round_) -> tuple[float, int]:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM results"))  # as autovacuum would after the delete: the new rows' keys are
         print(f"VACUUM results: {time.perf_counter() - started:.1f} s")  # the dead ones', each a heap visit otherwise
-    seconds, ranked, steps = freeze_round(contest.id, round_.id)
-    print("freeze round 1, step by step (as progress reported them):")
-    for label, step_s in steps:
-        print(f"  {step_s:7.2f} s  {label}")
+    seconds, ranked, steps = freeze_round(contest.id, round_.id, direct=direct)
+    if steps:
+        print("freeze round 1, step by step (as progress reported them):")
+        for label, step_s in steps:
+            print(f"  {step_s:7.2f} s  {label}")
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("ANALYZE results"))
     return seconds, ranked
 
 
-def freeze_round(contest_id: int, round_id: int) -> tuple[float, int, list[tuple[str, float]]]:
-    """Freeze the round, start to finished: seconds, members ranked, and each step's label and
-    seconds as ``progress`` reported them. Runs ``rankings.freeze`` here and commits (what the
-    freeze task runs; when the task queue is in main, this starts the job and waits for it)."""
+def freeze_round(contest_id: int, round_id: int, *, direct: bool = False) -> tuple[float, int, list[tuple[str, float]]]:
+    """Freeze the round, start to finished: seconds, members ranked, and (``direct``) each
+    step's label and seconds as ``progress`` reported them. By default as the organiser's page
+    does it: ``rankings.tasks.start_freeze``, commit, then ``jobs.wait`` while a real worker
+    process (``quiz worker``, one thread, SQLite queue in the instance folder) runs the job;
+    ``direct``: ``rankings.freeze`` here, committed (the job's own work, step by step)."""
     from quiz.contests.models import Contest, Round
     from quiz.db import utcnow
+    from quiz.jobs import services as jobs
     from quiz.rankings import services as rankings
+    from quiz.rankings.models import Result
+    from quiz.rankings.tasks import start_freeze
 
     marks: list[tuple[str, float]] = []
     contest, round_ = db.session.get(Contest, contest_id), db.session.get(Round, round_id)
+    if not direct:
+        config = {key: current_app.config[key] for key in ("DATABASE_URL", "TASK_QUEUE", "TASK_QUEUE_NAME")}
+        config.update(INSTANCE_PATH=current_app.instance_path, SECRET_KEY="bench")
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+               **{f"QUIZ_{key}": value for key, value in config.items()}}
+        worker = subprocess.Popen([sys.executable, "-c", "from quiz.cli import main; main()", "worker", "--threads", "1",
+                                   "--no-periodic"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            started = time.perf_counter()
+            job = start_freeze(round_, contest, None, utcnow())
+            db.session.commit()
+            done = jobs.wait(job.id, 1800, interval=0.1)
+            seconds = time.perf_counter() - started
+            if done.state != "done":
+                sys.exit(f"the freeze job {done.state}: {done.error}")
+        finally:
+            worker.terminate()
+            worker.wait(30)
+        ranked = db.session.scalar(sa.select(sa.func.count()).select_from(Result).where(Result.round_id == round_id))
+        db.session.commit()
+        return seconds, ranked, []
     started = time.perf_counter()
     ranked = rankings.freeze(round_, contest, now=utcnow(),
                              progress=lambda done, total, label: marks.append((label, time.perf_counter())))
@@ -298,6 +328,8 @@ def main() -> None:
     parser.add_argument("--export-rows", type=int, default=100_000, help="result rows wanted in the exported unit")
     parser.add_argument("--no-freeze", action="store_true", help="do not freeze round 1 again (no freeze figure)")
     parser.add_argument("--explain", action="store_true", help="print the plans of the services' SQL")
+    parser.add_argument("--freeze-direct", action="store_true",
+                        help="freeze by calling the service here, step by step, not as a job run by a worker")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--child", choices=["xlsx", "csv"], help=argparse.SUPPRESS)
     parser.add_argument("--unit-id", type=int, help=argparse.SUPPRESS)
@@ -318,7 +350,8 @@ def main() -> None:
     rng = random.Random(args.seed)
     folder = tempfile.TemporaryDirectory(prefix="bench_results_")
     app = create_app({"DATABASE_URL": schema_url(args.database_url, args.schema), "SECRET_KEY": "bench",
-                      "INSTANCE_PATH": folder.name})
+                      "INSTANCE_PATH": folder.name, "TASK_QUEUE": "sqlite",
+                      "TASK_QUEUE_NAME": f"bench-results-{os.getpid()}"})
     figures = {}
     with app.app_context():
         check_schema()
@@ -332,8 +365,9 @@ def main() -> None:
               f"{counts['attempts']:,} attempts")
 
         if not args.no_freeze:
-            figures["freeze_s"], ranked = refreeze(contest, round_)
-            print(f"freeze round 1 (reopen, then rankings.freeze + commit): {figures['freeze_s']:.1f} s, "
+            figures["freeze_s"], ranked = refreeze(contest, round_, args.freeze_direct)
+            print(f"freeze round 1 ({'rankings.freeze + commit' if args.freeze_direct else 'as a job: start to done'}): "
+                  f"{figures['freeze_s']:.1f} s, "
                   f"{ranked:,} members ranked")
         round_ = db.session.get(Round, round_.id)
         round_id = round_.id

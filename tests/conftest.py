@@ -27,7 +27,6 @@ from werkzeug.serving import make_server
 from quiz import create_app
 from quiz.db import utcnow
 from quiz.extensions import db as _db
-from quiz.extensions import limiter
 
 PG_URL = os.environ.get("QUIZ_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FAST_HASH = "pbkdf2:sha256:1000"  # the real default (scrypt) is slow on purpose
@@ -104,7 +103,6 @@ def app(database, config, tmp_path):
     its own, as in production (service-level tests ask for ``ctx``)."""
     app = create_app({"TESTING": True, "DATABASE_URL": database, "INSTANCE_PATH": str(tmp_path),
                       "SECRET_KEY": "test", **config})
-    limiter.reset()
     yield app
     with app.app_context():
         _db.session.rollback()

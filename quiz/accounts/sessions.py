@@ -7,9 +7,10 @@ instance reads the same rows, so a session ended on one is ended on all.
 
 - ``start`` at every login (a new token each time: nothing from before survives);
 - ``current``: the account and its live session for a token, in ONE statement (it runs on
-  every request, the autosave included); ``seen`` writes ``last_seen_at``, but only when it is
-  ``stale``, once every ``SEEN_EVERY`` (an autosave keeps a session alive without a write per
-  request);
+  every page); ``seen`` writes ``last_seen_at``, but only when it is ``stale``, once every
+  ``SEEN_EVERY`` (an autosave keeps a session alive without a write per request);
+- ``Key`` and ``checked``: for a hot statement that checks the session itself (the autosave's
+  attempt lock joins the session and the account: no statement of its own for the login);
 - ``end`` (logout), ``end_all`` (a password change keeps the current one; a reset, a lock
   and "đăng xuất mọi thiết bị" end them all);
 - ``prune``: delete the rows of ended and idle sessions (``quiz users prune-sessions``).
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from quiz.accounts.models import END_REASONS, User, UserSession
 from quiz.extensions import db
@@ -73,12 +74,44 @@ def current(token: str | None, *, now: datetime, idle: timedelta | None = None) 
     return Current(*row) if row else None
 
 
-def stale(found: Current, *, now: datetime) -> bool:
-    """Whether the session's mark is older than ``SEEN_EVERY`` (then ``seen`` rewrites it)."""
+@dataclass(frozen=True)
+class Key:
+    """What a statement needs to check the session itself (``checked``): the hash of the
+    cookie's token, the account the cookie names, and the idle limit at ``now``."""
+
+    token_hash: str
+    user_id: int
+    idle_since: datetime
+
+    def params(self) -> dict:
+        return {"token_hash": self.token_hash, "user_id": self.user_id, "idle_since": self.idle_since}
+
+
+def key(token: str | None, user_id: str | None, *, now: datetime, idle: timedelta | None = None) -> Key | None:
+    """The ``Key`` of a cookie's token and account id, or None when the cookie has none."""
+    if not token or len(token) > 100 or not user_id or not user_id.isascii() or not user_id.isdigit():
+        return None
+    return Key(token_hash(token), int(user_id), now - (idle or idle_time()))
+
+
+def checked(user_id):
+    """The conditions that make a statement check the session itself, with ``Key.params()``
+    bound: the row's account (``user_id``, a column) is the cookie's, active, and the token's
+    session is its own and live, exactly as ``current`` checks it. The statement joins
+    ``UserSession`` and ``User`` and selects ``UserSession.id`` and ``UserSession.last_seen_at``
+    (for ``stale`` and ``seen``)."""
+    return (user_id == bindparam("user_id"), UserSession.user_id == user_id, User.id == user_id, User.active,
+            UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None),
+            UserSession.last_seen_at > bindparam("idle_since"))
+
+
+def stale(found, *, now: datetime) -> bool:
+    """Whether the session's mark (``found.last_seen_at``, a ``Current`` or a row of a statement
+    that checked the session) is older than ``SEEN_EVERY`` (then ``seen`` rewrites it)."""
     return now - found.last_seen_at >= SEEN_EVERY
 
 
-def seen(found: Current, *, now: datetime) -> None:
+def seen(found, *, now: datetime) -> None:
     """Mark the session used at ``now`` (unless it ended meanwhile); the caller commits."""
     db.session.execute(update(UserSession)
                        .where(UserSession.id == found.session_id, UserSession.ended_at.is_(None))

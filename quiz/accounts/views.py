@@ -30,7 +30,7 @@ from flask import (Blueprint, abort, flash, make_response, redirect, render_temp
 from flask_login import current_user, login_required, login_user, logout_user
 
 from quiz.accounts import hashing, management, services, sessions, throttle
-from quiz.accounts.access import roles_required
+from quiz.accounts.access import roles_required, view_checks_session
 from quiz.accounts.forms import (ChangePasswordForm, DetailsForm, EmptyForm, LoginForm, RegistrationForm,
                                  RoleForm)
 from quiz.accounts.models import Role
@@ -72,8 +72,9 @@ def load_user(user_id: str):
 
 @bp.before_app_request
 def _load_user_first():
-    """Load the account before any view runs, so the loader's commit holds nothing of a view's."""
-    if request.endpoint != "static":
+    """Load the account before any view runs, so the loader's commit holds nothing of a view's
+    (but for the views whose own statement checks the login: ``access.checks_session_itself``)."""
+    if request.endpoint != "static" and not view_checks_session():
         current_user._get_current_object()
 
 

@@ -1,4 +1,4 @@
-"""``quiz attempts …``: the cron side of attempts."""
+"""``quiz attempts …``: the shell side of attempts."""
 from __future__ import annotations
 
 import click
@@ -13,16 +13,8 @@ def attempts_group():
 @attempts_group.command("finish-expired")
 @with_appcontext
 def finish_expired_command():
-    """Nộp các lượt thi đã quá hạn (chạy từ cron mỗi phút; chạy song song với ứng dụng được)."""
-    from quiz.attempts.services import finish_expired
-    from quiz.db import utcnow
-    from quiz.extensions import db
+    """Nộp các lượt thi đã quá hạn (tiến trình nền `quiz worker` làm việc này mỗi phút; lệnh này cho cron
+    khi không chạy tiến trình nền; chạy song song với ứng dụng được)."""
+    from quiz.attempts.tasks import finish_expired
 
-    total = 0
-    while True:
-        done = finish_expired(now=utcnow())
-        db.session.commit()  # one batch a transaction: locks are held briefly
-        total += done
-        if done == 0:
-            break
-    click.echo(f"Đã nộp {total} lượt thi quá hạn.")
+    click.echo(f"Đã nộp {finish_expired()} lượt thi quá hạn.")

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Integer, bindparam, delete, func, insert, or_, select, tuple_
+from sqlalchemy import BigInteger, DateTime, Integer, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from quiz.accounts.models import User
+from quiz.accounts import sessions
+from quiz.accounts.models import User, UserSession
 from quiz.attempts.models import Answer, Attempt, AttemptQuestion
 from quiz.banks.models import Question, QuestionOption
 from quiz.contests import draw
@@ -166,75 +168,115 @@ def _lock(attempt: Attempt) -> Attempt:
                               .with_for_update().execution_options(populate_existing=True)).one()
 
 
-def save(attempt: Attempt, contest: Contest, answers: dict[int, int | None], *, now: datetime,
-         prediction: int | None = None) -> int:
+def save(attempt: Attempt, answers: dict[int, int | None], *, now: datetime, prediction: int | None = None) -> int:
     """Store the member's choices (question id → option id; None clears one). Refused, and
     nothing changes, once the attempt has finished or its grace has passed. Returns the
     number of answers the attempt now holds."""
-    return _save(_lock(attempt), contest.grace_s, answers, now, prediction)
+    return _save(db.session.connection().execute(_LOCKED(False), {"attempt_id": attempt.id}).one(), answers, now,
+                 prediction)
 
 
-def save_own(user_id: int, attempt_id: int, answers: dict[int, int | None], *, now: datetime,
-             prediction: int | None = None) -> tuple[Attempt, int]:
-    """``save`` for the member's own attempt named by id, as the autosave sends it: the attempt
-    is found, checked to be the member's and locked in one statement (the hot path)."""
-    found = db.session.execute(_OWN_LOCKED(), {"attempt_id": attempt_id, "user_id": user_id}).first()
+@dataclass(frozen=True)
+class Saved:
+    count: int             # the answers the attempt now holds
+    deadline_at: datetime
+
+
+def save_own(caller: sessions.Key, attempt_id: int, answers: dict[int, int | None], *, now: datetime,
+             prediction: int | None = None) -> Saved:
+    """``save`` as the autosave sends it: the member's own attempt named by id, and the member
+    named by the session (``caller``). One statement finds the attempt, checks that it is the
+    caller's and that the caller's session is live and the account active, and locks it; the
+    session is marked seen when its mark is stale (``sessions.seen``). NotFound when any of
+    that fails (the caller then tells a lost login from someone else's attempt)."""
+    found = db.session.connection().execute(_LOCKED(True), {"attempt_id": attempt_id, **caller.params()}).first()
     if found is None:
         raise NotFound("Không tìm thấy lượt thi.")
-    attempt, grace = found
-    return attempt, _save(attempt, grace, answers, now, prediction)
+    if sessions.stale(found, now=now):
+        sessions.seen(found, now=now)
+    return Saved(_save(found, answers, now, prediction), found.deadline_at)
 
 
-def _save(attempt: Attempt, grace_s: int, answers: dict[int, int | None], now: datetime,
-          prediction: int | None) -> int:
+def _save(attempt, answers: dict[int, int | None], now: datetime, prediction: int | None) -> int:
+    """The rules of a save, on the locked row of ``_LOCKED``."""
     if attempt.finished_at is not None:
         raise Conflict("Lượt thi đã kết thúc; câu trả lời gửi sau không được ghi.")
-    if now > attempt.deadline_at + timedelta(seconds=grace_s):
-        finish(attempt, db.session.get(Contest, attempt.contest_id), now=now)
+    if now > attempt.deadline_at + timedelta(seconds=attempt.grace_s):
+        _finish(db.session.get(Attempt, attempt.id), attempt.grace_s, now)
         raise Conflict("Đã hết giờ làm bài; câu trả lời gửi sau không được ghi. "
                        "Bài đã được nộp với các câu đã lưu trước đó.")
     if prediction is not None:
         if not 0 <= prediction <= 10**12:
             raise DomainError("Số dự đoán không hợp lệ.")
-        attempt.prediction = prediction
-    _write_answers(attempt, answers, now)
-    db.session.flush()
-    return db.session.scalar(select(func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id))
+        db.session.connection().execute(_PREDICTION(), {"attempt_id": attempt.id, "prediction": prediction})
+    return _write_answers(attempt.id, answers, now, count=True)
 
 
 FEW_ANSWERS = 200  # a save of up to this many answers needs no count of the attempt's questions first
 TOO_MANY_ANSWERS = "Số câu trả lời gửi lên nhiều hơn số câu của đề. Vui lòng tải lại trang."
 
 
-def _write_answers(attempt: Attempt, answers: dict[int, int | None], now: datetime) -> None:
+def _write_answers(attempt_id: int, answers: dict[int, int | None], now: datetime, *, count: bool = False) -> int | None:
     """One statement writes every chosen answer: an upsert fed by a SELECT of the attempt's
     drawn questions and their options, so a pair that is not (a drawn question, one of its
-    options) matches no row and the count tells; a second deletes the cleared ones. The
-    foreign keys on ``answers`` say the same in the database."""
-    if len(answers) > FEW_ANSWERS and len(answers) > question_count(attempt):
+    options) matches no row and the count tells; a statement before it deletes the cleared
+    ones. The foreign keys on ``answers`` say the same in the database. With ``count``, returns
+    how many answers the attempt holds afterwards: on PostgreSQL from the upsert's own
+    statement (``_UPSERT_COUNTED``), on SQLite (in process, no round trip) by a count after it."""
+    if len(answers) > FEW_ANSWERS and len(answers) > question_count(attempt_id):
         raise DomainError(TOO_MANY_ANSWERS)  # before a statement with tens of thousands of parameters
     chosen = [(q, o) for q, o in answers.items() if o is not None]
     cleared = [q for q, o in answers.items() if o is None]
-    if chosen:
-        upsert = _UPSERT(db.session.get_bind().dialect.name)
-        written = db.session.connection().execute(upsert, {"attempt_id": attempt.id, "now": now, "pairs": chosen}).rowcount
-        if written != len(chosen):
-            raise DomainError("Câu trả lời không thuộc đề của lượt thi này.")
     if cleared:
-        db.session.execute(delete(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id.in_(cleared)))
+        db.session.execute(delete(Answer).where(Answer.attempt_id == attempt_id, Answer.question_id.in_(cleared)))
+    connection = db.session.connection()
+    values = {"attempt_id": attempt_id, "now": now, "pairs": chosen}
+    if count and connection.dialect.name == "postgresql":
+        written, total = connection.execute(_UPSERT_COUNTED(), values).one()
+    else:
+        written = connection.execute(_UPSERT(connection.dialect.name), values).rowcount if chosen else 0
+        total = connection.execute(_COUNT(), values).scalar_one() if count else None
+    if written != len(chosen):
+        raise DomainError("Câu trả lời không thuộc đề của lượt thi này.")
+    return total
 
 
-# The hot path's statements, built once (building a statement costs more than running it).
+# The hot path's statements, built once (building a statement costs more than running it), run
+# on the session's connection (Core: no ORM work for rows that are not objects).
 
 @functools.cache
-def _OWN_LOCKED():  # noqa: N802 - a constant built on first use
+def _LOCKED(checked: bool):  # noqa: N802 - a constant built on first use
+    """The attempt's row (what the save's rules read) with its contest's grace, locked; with
+    ``checked``, only the caller's own attempt, in a live session of an active account
+    (``sessions.checked``: the session's id and mark come with it)."""
+    stmt = (select(Attempt.id, Attempt.contest_id, Attempt.deadline_at, Attempt.finished_at, Contest.grace_s)
+            .join(Contest, Contest.id == Attempt.contest_id).where(Attempt.id == bindparam("attempt_id")))
+    if checked:
+        stmt = (stmt.add_columns(UserSession.id.label("session_id"), UserSession.last_seen_at)
+                .join(User, User.id == Attempt.user_id).join(UserSession, UserSession.user_id == User.id)
+                .where(*sessions.checked(Attempt.user_id)))
+    return stmt.with_for_update(of=Attempt.__table__)
+
+
+@functools.cache
+def _OWN_ATTEMPT():  # noqa: N802 - a constant built on first use
     return (select(Attempt, Contest.grace_s).join(Contest, Contest.id == Attempt.contest_id)
             .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
-            .with_for_update(of=Attempt).execution_options(populate_existing=True))
+            .with_for_update(of=Attempt.__table__).execution_options(populate_existing=True))
 
 
 @functools.cache
-def _UPSERT(dialect: str):  # noqa: N802 - a constant per dialect, built on first use
+def _PREDICTION():  # noqa: N802 - a constant built on first use
+    return (update(Attempt.__table__).where(Attempt.id == bindparam("attempt_id"))
+            .values(prediction=bindparam("prediction")))
+
+
+@functools.cache
+def _COUNT():  # noqa: N802 - a constant built on first use
+    return select(func.count()).select_from(Answer).where(Answer.attempt_id == bindparam("attempt_id"))
+
+
+def _upsert(dialect: str):
     attempt_id = bindparam("attempt_id", type_=Integer)
     valid = (select(attempt_id, AttemptQuestion.question_id, QuestionOption.id, bindparam("now", type_=DateTime))
              .join(QuestionOption, QuestionOption.question_id == AttemptQuestion.question_id)
@@ -244,36 +286,86 @@ def _UPSERT(dialect: str):  # noqa: N802 - a constant per dialect, built on firs
         ["attempt_id", "question_id", "option_id", "saved_at"], valid)
     return upsert.on_conflict_do_update(
         index_elements=["attempt_id", "question_id"],
-        set_={"option_id": upsert.excluded.option_id, "saved_at": upsert.excluded.saved_at},
-    ).execution_options(preserve_rowcount=True)
+        set_={"option_id": upsert.excluded.option_id, "saved_at": upsert.excluded.saved_at})
+
+
+@functools.cache
+def _UPSERT(dialect: str):  # noqa: N802 - a constant per dialect, built on first use
+    return _upsert(dialect).execution_options(preserve_rowcount=True)
+
+
+@functools.cache
+def _UPSERT_COUNTED():  # noqa: N802 - a constant built on first use
+    """PostgreSQL: the upsert and the attempt's count of answers in one statement. The upsert is
+    a WITH query returning the questions it wrote; the outer SELECT sees the table as it was
+    before (one snapshot for the whole statement), so the count is the answers it did not
+    touch plus those it wrote."""
+    written = _upsert("postgresql").returning(Answer.question_id).cte("written")
+    n_written = select(func.count()).select_from(written).scalar_subquery()
+    untouched = (select(func.count()).select_from(Answer)
+                 .where(Answer.attempt_id == bindparam("attempt_id", type_=Integer),
+                        Answer.question_id.not_in(select(written.c.question_id))).scalar_subquery())
+    return select(n_written, untouched + n_written)
 
 
 def submit(attempt: Attempt, contest: Contest, *, now: datetime, answers: dict[int, int | None] | None = None,
            prediction: int | None = None) -> Attempt:
     """Finish the attempt (with the last answers sent, if still in time). Idempotent: a
     repeated or simultaneous submit returns the same result."""
-    attempt = _lock(attempt)
+    return _submit(_lock(attempt), contest.grace_s, now, answers, prediction)
+
+
+def submit_own(user: User, attempt_id: int, *, now: datetime, answers: dict[int, int | None] | None = None,
+               prediction: int | None = None) -> Attempt:
+    """``submit`` of the member's own attempt named by id: found, checked to be the member's and
+    locked in one statement; anyone else's answers as not found."""
+    found = db.session.execute(_OWN_ATTEMPT(), {"attempt_id": attempt_id, "user_id": user.id}).first()
+    if found is None:
+        raise NotFound("Không tìm thấy lượt thi.")
+    return _submit(found[0], found[1], now, answers, prediction)
+
+
+def _submit(attempt: Attempt, grace_s: int, now: datetime, answers: dict[int, int | None] | None,
+            prediction: int | None) -> Attempt:
     if attempt.finished_at is None:
-        if now <= accepts_until(attempt, contest):
-            _write_answers(attempt, answers or {}, now)
-            if prediction is not None and 0 <= prediction <= 10**12:
-                attempt.prediction = prediction
-        finish(attempt, contest, now=now)
+        in_time = now <= attempt.deadline_at + timedelta(seconds=grace_s)
+        if in_time:
+            _write_answers(attempt.id, answers or {}, now)
+        _finish(attempt, grace_s, now,
+                prediction if in_time and prediction is not None and 0 <= prediction <= 10**12 else None)
     return attempt
 
 
 def finish(attempt: Attempt, contest: Contest, *, now: datetime) -> None:
     """Score the attempt once, from its saved answers; the time used is capped at the limit."""
+    _finish(attempt, contest.grace_s, now)
+
+
+def _finish(attempt: Attempt, grace_s: int, now: datetime, prediction: int | None = None) -> None:
+    """One statement scores the attempt (a count of its right answers) and closes it; the
+    object gets the values it wrote, as if loaded."""
     if attempt.finished_at is not None:
         return
-    db.session.flush()
-    attempt.score = db.session.scalar(
-        select(func.count()).select_from(Answer).join(QuestionOption, QuestionOption.id == Answer.option_id)
-        .where(Answer.attempt_id == attempt.id, QuestionOption.is_correct))
     end = min(now, attempt.deadline_at)
-    attempt.time_used_ms = max(0, int((end - attempt.started_at).total_seconds() * 1000))
-    attempt.finished_at = max(now if now <= accepts_until(attempt, contest) else attempt.deadline_at,
-                              attempt.started_at)
+    values = {"time_used_ms": max(0, int((end - attempt.started_at).total_seconds() * 1000)),
+              "finished_at": max(now if now <= attempt.deadline_at + timedelta(seconds=grace_s) else attempt.deadline_at,
+                                 attempt.started_at)}
+    db.session.flush()  # anything the object still holds, before its row is written here
+    values["score"], values["prediction"] = db.session.connection().execute(_SCORE(), {
+        "attempt_id": attempt.id, "used_ms": values["time_used_ms"], "finished": values["finished_at"],
+        "new_prediction": prediction}).one()
+    for name, value in values.items():
+        set_committed_value(attempt, name, value)
+
+
+@functools.cache
+def _SCORE():  # noqa: N802 - a constant built on first use
+    right = (select(func.count()).select_from(Answer).join(QuestionOption, QuestionOption.id == Answer.option_id)
+             .where(Answer.attempt_id == bindparam("attempt_id"), QuestionOption.is_correct).scalar_subquery())
+    return (update(Attempt.__table__).where(Attempt.id == bindparam("attempt_id"))
+            .values(score=right, time_used_ms=bindparam("used_ms"), finished_at=bindparam("finished", type_=DateTime),
+                    prediction=func.coalesce(bindparam("new_prediction", type_=BigInteger), Attempt.prediction))
+            .returning(Attempt.score, Attempt.prediction))
 
 
 def finish_expired(*, now: datetime, batch: int = 500) -> int:
@@ -381,6 +473,7 @@ def sheet(attempt: Attempt) -> list[SheetQuestion]:
     return result
 
 
-def question_count(attempt: Attempt) -> int:
+def question_count(attempt: Attempt | int) -> int:
+    attempt_id = attempt if isinstance(attempt, int) else attempt.id
     return db.session.scalar(select(func.count()).select_from(AttemptQuestion)
-                             .where(AttemptQuestion.attempt_id == attempt.id))
+                             .where(AttemptQuestion.attempt_id == attempt_id))

@@ -11,14 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
 
+from quiz.accounts import sessions
+from quiz.accounts.access import checks_session_itself, unauthorized, view_checks_session
 from quiz.attempts import services
 from quiz.contests.services import contest_by_slug
 from quiz.contests.views import duration
 from quiz.db import MAX_ID, utcnow
-from quiz.errors import DomainError
+from quiz.errors import DomainError, NotFound
 from quiz.extensions import db
 from quiz.rankings import rules as results_rules
 from quiz.rankings import services as rankings
@@ -32,9 +34,11 @@ BAD_ANSWERS = "Dữ liệu câu trả lời không hợp lệ. Vui lòng tải l
 
 
 @bp.before_request
-@login_required
 def _members_only():
-    """Every page here is for a logged-in member."""
+    """Every page here is for a logged-in member (the autosave checks it in its own statement)."""
+    if not view_checks_session() and not current_user.is_authenticated:
+        return unauthorized()
+    return None
 
 
 def _tz() -> ZoneInfo:
@@ -154,21 +158,32 @@ def take(attempt_id: int):
 
 
 @bp.post(f"/api/luot-thi/<{ID}:attempt_id>/luu")
+@checks_session_itself
 def save(attempt_id: int):
-    answers, prediction = _from_json()
+    """The autosave, the hottest request: one statement checks the login, finds and locks the
+    attempt (``services.save_own``); the account is loaded only to tell a lost login from
+    someone else's attempt."""
     now = utcnow()
-    attempt, saved = services.save_own(current_user.id, attempt_id, answers, now=now, prediction=prediction)
-    seconds_left = _seconds_left(attempt, now)
+    caller = sessions.key(session.get("sid"), session.get("_user_id"), now=now)
+    if caller is None:
+        return unauthorized()
+    answers, prediction = _from_json()
+    try:
+        saved = services.save_own(caller, attempt_id, answers, now=now, prediction=prediction)
+    except NotFound:
+        db.session.rollback()
+        if not current_user.is_authenticated:
+            return unauthorized()
+        raise
     db.session.commit()
-    return jsonify(saved=saved, server_time=local(now, _tz()).isoformat(timespec="seconds"),
-                   seconds_left=seconds_left)
+    return jsonify(saved=saved.count, server_time=local(now, _tz()).isoformat(timespec="seconds"),
+                   seconds_left=_seconds_left(saved, now))
 
 
 @bp.post(f"/luot-thi/<{ID}:attempt_id>/nop")
 def submit(attempt_id: int):
-    attempt, contest = services.member_attempt(current_user, attempt_id)
     answers, prediction = _from_json() if request.is_json else _from_form()
-    services.submit(attempt, contest, now=utcnow(), answers=answers, prediction=prediction)
+    services.submit_own(current_user, attempt_id, now=utcnow(), answers=answers, prediction=prediction)
     db.session.commit()
     url = url_for("attempts.result", attempt_id=attempt_id)
     return jsonify(result_url=url) if request.is_json else redirect(url)

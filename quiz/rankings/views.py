@@ -7,7 +7,7 @@ what will happen and what becomes public; withdrawing asks for the reason. The r
 ``quiz.rankings.services``; these views parse, call, commit."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -16,10 +16,12 @@ from quiz.accounts.access import roles_required
 from quiz.contests import services as contests
 from quiz.contests.views import ORGANISERS, duration
 from quiz.db import MAX_ID, utcnow
-from quiz.errors import NotFound
-from quiz.rankings import collective, prizes, services
+from quiz.errors import Forbidden, NotFound
+from quiz.extensions import db
+from quiz.rankings import collective, prizes, services, tasks
 from quiz.rankings.criteria import CRITERIA, LAST_TIE
 from quiz.reports import scope
+from quiz.reports import tasks as report_tasks
 from quiz.reports.sheets import duration_text
 from quiz.web.forms import Form, act, page_number, submit
 from quiz.units import services as units
@@ -28,10 +30,6 @@ bp = Blueprint("rankings", __name__)
 
 ID = f"int(max={MAX_ID})"
 PER_PAGE = 50
-#: Past this many attempts freezing takes minutes (measured: ~80 µs an attempt on 2 cores,
-#: gunicorn stops a request at 60 s): the confirmation page says so. The page action is
-#: offered regardless (the next issue moves big ones to the background).
-WEB_FREEZE_LIMIT = 300_000
 
 
 class WithdrawForm(Form):
@@ -92,7 +90,7 @@ def round_confirm(contest_id: int, round_id: int, action: str):
     step = CONFIRMED[action]
     return render_template(
         "rankings/confirm.html", step=step, contest=contest, round=round_, now=utcnow(),
-        state=services.state(round_, utcnow()), states=services.STATES, big_limit=WEB_FREEZE_LIMIT,
+        state=services.state(round_, utcnow()), states=services.STATES,
         action_url=url_for("rankings.round_action", contest_id=contest.id, round_id=round_.id, action=action),
         back_url=url_for("rankings.round_results", contest_id=contest.id, round_id=round_.id),
         published_url=url_for("rankings.published", slug=contest.slug, number=round_.number, _external=True),
@@ -103,8 +101,12 @@ def round_confirm(contest_id: int, round_id: int, action: str):
 @bp.post(f"/quan-tri/cuoc-thi/<{ID}:contest_id>/dot/<{ID}:round_id>/ket-qua/<any({', '.join(map(repr, STEP_OF))}):action>")
 @roles_required(*ORGANISERS)
 def round_action(contest_id: int, round_id: int, action: str):
+    """Freezing and computing again run in the background (the job's page follows them);
+    publishing is one quick step."""
     contest = contests.get_contest(contest_id)
     round_ = contests.get_round(contest, round_id)
+    if action in BACKGROUND:
+        return _background(lambda now: BACKGROUND[action](round_, contest, current_user.id, now))
     _run(services.STEPS[STEP_OF[action]], round_, contest)
     return redirect(url_for("rankings.round_results", contest_id=contest_id, round_id=round_id))
 
@@ -132,6 +134,20 @@ def withdraw(contest_id: int, round_id: int):
         action_url=url_for("rankings.withdraw", contest_id=contest.id, round_id=round_.id),
         published_url=url_for("rankings.published", slug=contest.slug, number=round_.number, _external=True),
         publication=services.publication(round_, contest) if round_.frozen_at else None), status
+
+
+#: The round's steps run as background jobs, by their address.
+BACKGROUND = {"chot": tasks.start_freeze, "tinh-lai": tasks.start_recompute}
+
+
+def _background(start) -> Response:
+    """Start a background job (or find the one already on it), commit, and go to its page."""
+    now = utcnow()
+    job = start(now)
+    db.session.commit()
+    if job.created_at < now:
+        flash("Việc này đã được bắt đầu trước đó và đang chạy: dưới đây là tiến độ của nó.", "info")
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 def _run(step: services.Step, round_, contest) -> None:
@@ -210,6 +226,8 @@ def contest_confirm(contest_id: int, action: str):
 @roles_required(*ORGANISERS)
 def contest_action(contest_id: int, action: str):
     contest = contests.get_contest(contest_id)
+    if action == "chot":
+        return _background(lambda now: tasks.start_contest_freeze(contest, current_user.id, now))
     _run(services.CONTEST_STEPS[CONTEST_STEP_OF[action]], None, contest)
     return redirect(url_for("contests.show", contest_id=contest_id) + "#ket-qua")
 
@@ -230,4 +248,22 @@ def certificates(slug: str, number: int):
     else:
         found = services.winners(round_, contest, everyone=everyone, user_id=current_user.id)
     return render_template("rankings/certificates.html", contest=contest, round=round_, unit=unit,
-                           winners=found, today=utcnow(), duration=duration)
+                           winners=found, today=utcnow(), duration=duration,
+                           bundle=round_.published_at is not None and (unit is not None or scope.sees_all(current_user)))
+
+
+@bp.post("/ket-qua/<slug>/<int(max=1000):number>/giay-chung-nhan/tai-ve")
+@login_required
+def certificate_bundle(slug: str, number: int):
+    """The unit's certificates (``?don-vi=<id>``, within the viewer's scope; a manager's own unit
+    by default; every one for organisers) as one file, made in the background."""
+    contest, round_ = _published_round(slug, number)
+    if round_.published_at is None:
+        raise NotFound(f"Kết quả {round_.name} chưa được công bố.")
+    unit = units.get(request.args["don-vi"]) if "don-vi" in request.args else scope.home(current_user)
+    if unit is not None:
+        scope.check(current_user, unit)
+    elif not scope.sees_all(current_user):
+        raise Forbidden("Chỉ ban tổ chức và quản lý đơn vị tải được bộ giấy chứng nhận.")
+    return _background(lambda now: report_tasks.start_certificates(round_, contest, unit, actor_id=current_user.id,
+                                                                   now=now))

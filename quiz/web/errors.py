@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, jsonify, render_template, request
-from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
@@ -105,10 +104,6 @@ def register(app: Flask) -> None:
         app.logger.info("CSRF refused: %s", error.description)
         return render_error(400, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
                                  "Vui lòng tải lại trang rồi gửi lại.")
-
-    @app.errorhandler(RateLimitExceeded)
-    def rate_limited(_error):
-        return render_error(429)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -125,7 +125,7 @@ def test_save_then_submit_scores_once_and_is_idempotent(app, make_contest, membe
         contest, user = load(cid, member.id)
         started = T0 + timedelta(hours=1)
         attempt = attempts.start(user, contest, now=started)
-        assert attempts.save(attempt, contest, correct_answers(attempt, 7), now=started + timedelta(minutes=2),
+        assert attempts.save(attempt, correct_answers(attempt, 7), now=started + timedelta(minutes=2),
                              prediction=1234) == 7
         done = attempts.submit(attempt, contest, now=started + timedelta(minutes=3, milliseconds=250))
         _db.session.commit()
@@ -140,11 +140,11 @@ def test_a_save_after_the_attempt_finished_is_refused_and_changes_nothing(app, m
         contest, user = load(cid, member.id)
         started = T0 + timedelta(hours=1)
         attempt = attempts.start(user, contest, now=started)
-        attempts.save(attempt, contest, correct_answers(attempt, 3), now=started + timedelta(minutes=1))
+        attempts.save(attempt, correct_answers(attempt, 3), now=started + timedelta(minutes=1))
         attempts.submit(attempt, contest, now=started + timedelta(minutes=2))
         _db.session.commit()
         with pytest.raises(Conflict, match="đã kết thúc"):
-            attempts.save(attempt, contest, correct_answers(attempt, 10), now=started + timedelta(minutes=3))
+            attempts.save(attempt, correct_answers(attempt, 10), now=started + timedelta(minutes=3))
         _db.session.rollback()
         assert _db.session.scalar(select(func.count()).select_from(Answer)) == 3
 
@@ -155,10 +155,10 @@ def test_past_deadline_and_grace_the_attempt_finishes_with_what_it_saved(app, ma
         contest, user = load(cid, member.id)
         started = T0 + timedelta(hours=1)
         attempt = attempts.start(user, contest, now=started)
-        attempts.save(attempt, contest, correct_answers(attempt, 4), now=started + timedelta(seconds=LIMIT + 9))
+        attempts.save(attempt, correct_answers(attempt, 4), now=started + timedelta(seconds=LIMIT + 9))
         _db.session.commit()                                          # inside the grace: kept
         with pytest.raises(Conflict, match="hết giờ"):
-            attempts.save(attempt, contest, correct_answers(attempt, 12), now=started + timedelta(seconds=LIMIT + 11))
+            attempts.save(attempt, correct_answers(attempt, 12), now=started + timedelta(seconds=LIMIT + 11))
         _db.session.commit()                                          # the finish is kept, the late answers not
         attempt = _db.session.get(Attempt, attempt.id)
         assert attempt.score == 4 and attempt.time_used_ms == LIMIT * 1000
@@ -175,10 +175,10 @@ def test_an_answer_outside_the_drawn_questions_is_refused(app, make_contest, mem
                                             .where(QuestionOption.question_id.not_in(drawn)).limit(1))
         option = _db.session.scalar(select(QuestionOption.id).where(QuestionOption.question_id == other_question))
         with pytest.raises(DomainError, match="không thuộc đề"):
-            attempts.save(attempt, contest, {other_question: option}, now=T0 + timedelta(hours=1, minutes=1))
+            attempts.save(attempt, {other_question: option}, now=T0 + timedelta(hours=1, minutes=1))
         mine = next(iter(drawn))
         with pytest.raises(DomainError, match="không thuộc đề"):
-            attempts.save(attempt, contest, {mine: option}, now=T0 + timedelta(hours=1, minutes=1))
+            attempts.save(attempt, {mine: option}, now=T0 + timedelta(hours=1, minutes=1))
 
 
 def test_finish_expired_finishes_only_attempts_past_their_grace(app, make_contest, make_user, runner):
@@ -259,7 +259,7 @@ def test_twenty_simultaneous_submits_give_one_result(app, make_contest, member):
     with app.app_context():
         contest, user = load(cid, member.id)
         attempt = attempts.start(user, contest, now=T0 + timedelta(hours=1))
-        attempts.save(attempt, contest, correct_answers(attempt, 5), now=T0 + timedelta(hours=1, minutes=1))
+        attempts.save(attempt, correct_answers(attempt, 5), now=T0 + timedelta(hours=1, minutes=1))
         _db.session.commit()
         attempt_id = attempt.id
 

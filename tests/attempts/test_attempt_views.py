@@ -428,9 +428,9 @@ def test_tens_of_thousands_of_answers_in_one_save_are_refused_before_any_sql(app
     slug = make_contest()
     attempt_id = start(client, slug)
     with app.app_context():
-        user_id = _db.session.get(Attempt, attempt_id).user_id
+        attempt = _db.session.get(Attempt, attempt_id)
         with pytest.raises(attempts.DomainError, match="nhiều hơn số câu của đề"):
-            attempts.save_own(user_id, attempt_id, {q: q for q in range(1, 40_001)}, now=utcnow())
+            attempts.save(attempt, {q: q for q in range(1, 40_001)}, now=utcnow())
         _db.session.rollback()
     big = json.dumps({"answers": {str(q): q for q in range(1, 40_001)}})
     response = save(client, attempt_id, {}, raw=big)

@@ -61,18 +61,18 @@ def test_close_now_ends_running_attempts_with_their_saved_answers_and_refuses_ne
     with app.app_context():
         contest, round_, an, binh = load(cid, *two)
         attempt = attempts.start(an, contest, now=START)
-        attempts.save(attempt, contest, right_answers(attempt, 3), now=START + timedelta(minutes=1))
+        attempts.save(attempt, right_answers(attempt, 3), now=START + timedelta(minutes=1))
         _db.session.commit()
         closed = START + timedelta(minutes=2)
         assert control.close_now(round_, contest, actor_id=organiser.id, now=closed) == 1
         _db.session.commit()
         assert round_.closes_at == closed and attempt.deadline_at == closed and attempt.finished_at is None
         # as with a deadline: an answer in flight inside the grace seconds is still kept …
-        assert attempts.save(attempt, contest, right_answers(attempt, 1, skip=3), now=closed + timedelta(seconds=8)) == 4
+        assert attempts.save(attempt, right_answers(attempt, 1, skip=3), now=closed + timedelta(seconds=8)) == 4
         _db.session.commit()
         # … nothing after it; the attempt is then finished with what it saved, time capped at the close
         with pytest.raises(Conflict):
-            attempts.save(attempt, contest, right_answers(attempt, 1, skip=4), now=closed + timedelta(seconds=11))
+            attempts.save(attempt, right_answers(attempt, 1, skip=4), now=closed + timedelta(seconds=11))
         _db.session.rollback()
         assert attempts.finish_expired(now=closed + timedelta(seconds=11)) == 1
         _db.session.commit()
@@ -134,7 +134,7 @@ def test_pause_refuses_new_starts_while_running_attempts_save_and_submit(app, ma
         assert "Lượt thi đang làm dở vẫn làm tiếp" in refused.value.message
         _db.session.rollback()
         assert attempts.start(an, contest, now=START + timedelta(minutes=3)).id == attempt.id   # resumed, not refused
-        assert attempts.save(attempt, contest, right_answers(attempt, 5), now=START + timedelta(minutes=3)) == 5
+        assert attempts.save(attempt, right_answers(attempt, 5), now=START + timedelta(minutes=3)) == 5
         attempts.submit(attempt, contest, now=START + timedelta(minutes=4))
         _db.session.commit()
         assert attempt.score == 5 and attempt.finished_at == START + timedelta(minutes=4)

@@ -126,7 +126,8 @@ def test_partial_indexes_keep_their_condition(db):
                 ("question_options", "uq_question_options_one_correct"): (["question_id"], "is_correct", True),
                 ("unit_results", "uq_unit_results_contest_id_unit_id_whole"): (["contest_id", "unit_id"],
                                                                               "round_id IS NULL", True),
-                ("results", "ix_results_round_id_prized"): (["round_id"], "prize IS NOT NULL", False)}
+                ("results", "ix_results_round_id_prized"): (["round_id"], "prize IS NOT NULL", False),
+                ("jobs", "uq_jobs_key_unfinished"): (["key"], "'running'", True)}
     for (table, name), (columns, condition, unique) in expected.items():
         index = next(i for i in inspector.get_indexes(table) if i["name"] == name)
         assert bool(index["unique"]) == unique and index["column_names"] == columns

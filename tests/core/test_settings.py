@@ -148,12 +148,8 @@ def test_derived_flask_settings(tmp_path):
     conf = settings.resolve(settings.load({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k",
                                            "MAX_UPLOAD_MB": 2, "SESSION_COOKIE_SECURE": True}, environ={}))
     assert conf["MAX_CONTENT_LENGTH"] == 2 * 1024 * 1024
-    assert conf["RATELIMIT_STORAGE_URI"] == "memory://"
     assert conf["SESSION_COOKIE_HTTPONLY"] is True and conf["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert conf["REMEMBER_COOKIE_SECURE"] is True
-    redis = settings.resolve(settings.load({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k",
-                                            "REDIS_URL": "redis://127.0.0.1:6379/0"}, environ={}))
-    assert redis["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
 
 
 # -- the secret key --------------------------------------------------------------------------

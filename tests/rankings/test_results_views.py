@@ -38,9 +38,10 @@ def test_the_organiser_previews_freezes_and_publishes(app, client, closed_contes
     page = text(client.get(results_url(cid, rid)))
     assert "Tính và chốt kết quả" in page and "Xem trước bảng xếp hạng" in page and "Nguyễn Văn An" in page
     assert "Nhất" not in page.split("Xem trước bảng xếp hạng")[1]          # no prize before freezing
-    done = act(client, cid, rid, "chot")
-    assert done.status_code == 302
-    page = text(client.get(done.headers["Location"]))
+    done = act(client, cid, rid, "chot")                      # a background job (run at once in tests)
+    assert done.status_code == 302 and done.headers["Location"].startswith("/viec-nen/")
+    assert "Đã tính và chốt kết quả Tuần 1: 3 thí sinh được xếp hạng." in text(client.get(done.headers["Location"]))
+    page = text(client.get(results_url(cid, rid)))
     assert "3 thí sinh được xếp hạng" in page and "Công bố kết quả" in page
     assert page.index("Nguyễn Văn An") < page.index("Trần Thị Bình") < page.index("Lê Văn Cường")
     link = re.search(r'Đơn vị TU:.*?href="(/bao-cao/[^"]+/ket-qua\.csv\?dot=\d+)"', page, re.S).group(1)
@@ -98,6 +99,7 @@ def test_a_member_sees_their_place_only_once_published(app, client, closed_conte
     assert "Hạng của bạn trong Tuần 1" in page and "<strong>2</strong>" in page and "giải Nhì" in page
     certificates = text(client.get(f"/ket-qua/{_slug(app, cid)}/1/giay-chung-nhan"))
     assert certificates.count('class="certificate"') == 1 and "Trần Thị Bình" in certificates
+    assert "Tải tất cả về một tệp" not in certificates                   # a bundle is for units
 
 
 def test_certificates_stay_inside_the_viewers_scope(app, client, closed_contest, make_user, auth):
@@ -172,18 +174,18 @@ def test_participation_certificates_when_the_contest_gives_them(app, client, clo
     assert "Đạt giải Nhất" in page and "Đạt giải Nhì" in page and page.count("Đã tham gia") == 1
 
 
-def test_a_big_round_is_frozen_from_the_page_and_no_page_names_a_shell_command(app, client, closed_contest, login_as,
-                                                                               monkeypatch):
-    from quiz.rankings import views
-
+def test_freezing_from_the_page_runs_in_the_background_and_no_page_names_a_shell_command(client, closed_contest,
+                                                                                         login_as):
     cid, rid, users = closed_contest
     login_as("organiser")
-    monkeypatch.setattr(views, "WEB_FREEZE_LIMIT", 2)
     page = text(client.get(results_url(cid, rid)))
     assert "quiz results" not in page and "Tính và chốt kết quả…</button>" in page
     confirm = text(client.get(f"{results_url(cid, rid)}/chot"))
-    assert "quiz results" not in confirm and "Đợt thi lớn (3 lượt): việc tính có thể mất vài phút" in confirm
-    assert act(client, cid, rid, "chot").status_code == 302
+    assert "quiz results" not in confirm and "Việc tính chạy trong nền, có thanh tiến độ" in confirm
+    job = act(client, cid, rid, "chot").headers["Location"]
+    assert "quiz results" not in text(client.get(job))
+    again = act(client, cid, rid, "tinh-lai")                 # computing again: reopen and freeze, one job
+    assert "Đã tính lại và chốt kết quả Tuần 1: 3 thí sinh được xếp hạng." in text(client.get(again.headers["Location"]))
     assert "3 thí sinh được xếp hạng" in text(client.get(results_url(cid, rid)))
 
 
@@ -201,10 +203,10 @@ def test_the_whole_contests_results_from_the_contest_page(app, client, closed_co
     assert "Chốt kết quả toàn cuộc thi?" in confirm and f"/ket-qua/{slug}" in confirm
     done = post_form(client, f"{contest_url}/ket-qua/chot", {})             # the confirmation page's form
     assert done.status_code == 302
-    assert "Đã chốt kết quả toàn cuộc thi" in text(client.get(done.headers["Location"]))
+    assert "Đã chốt kết quả toàn cuộc thi" in text(client.get(done.headers["Location"]))     # the job's page
     assert "Xem trước: kết quả này chưa được công bố" in text(client.get(f"/ket-qua/{slug}"))
     refused = act(client, cid, rid, "tinh-lai")                 # a round cannot be computed again now
-    assert "hãy huỷ kết quả toàn cuộc thi trước" in text(client.get(refused.headers["Location"]))
+    assert "hãy huỷ kết quả toàn cuộc thi trước" in text(client.get(refused.headers["Location"]))  # the job failed
     with app.test_client() as anonymous:
         assert anonymous.get(f"/ket-qua/{slug}").status_code == 404
     assert f"{contest_url}/ket-qua/cong-bo" in text(client.get(contest_url))

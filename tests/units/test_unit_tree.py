@@ -68,6 +68,25 @@ def test_in_subtree_does_not_leak_into_ids_with_the_same_prefix(units, ctx):
     assert services.subtree_size(unit("F9")) == 1
 
 
+def test_a_subtree_range_is_planned_for_its_ends_and_nothing_else_is_forced_to(units, ctx, statements):
+    """The range's ends are constants in the statement, so PostgreSQL plans each range for
+    itself (a generic plan cannot tell a cell from the province); every other statement keeps
+    the plan cache's default, and a prepared one goes over to its generic plan."""
+    a1 = unit("A1")
+    with statements() as sent:
+        assert set(_db.session.scalars(select(Unit.code).where(services.in_subtree(a1)))) == {"A1", "A11", "A12"}
+    assert f"'{a1.path}'" in sent[-1] and f"'{a1.subtree_upper}'" in sent[-1], sent
+    if _db.engine.dialect.name != "postgresql":
+        return
+    assert _db.session.execute(sa.text("SHOW plan_cache_mode")).scalar() == "auto"
+    hot = select(Unit.code).where(Unit.id == sa.bindparam("unit_id"))
+    for _ in range(12):  # psycopg prepares it after 5 runs; PostgreSQL tries 5 custom plans first
+        _db.session.execute(hot, {"unit_id": a1.id})
+    generic = _db.session.execute(sa.text("SELECT generic_plans FROM pg_prepared_statements "
+                                          "WHERE statement LIKE '%WHERE units.id = $1%'")).scalar()
+    assert generic and generic > 0
+
+
 def test_subtree_headcount(units, ctx):
     assert services.subtree_headcount(unit("A")) == 2 + 3 + 5 + 7 + 11 + 13
     assert services.subtree_headcount(unit("A1")) == 3 + 5 + 7
