@@ -234,6 +234,18 @@ def long_statements(session) -> None:
         dbapi.deadline_s = limits.deadline(limits.long_s)
 
 
+def large_sorts(session) -> None:
+    """For the rest of this transaction, on PostgreSQL: no incremental sorts. Freezing a round
+    ranks each member's attempts with a window over (member, criteria); an index on (round,
+    member) gives the member order, and the planner, which sees rows of one round stored
+    together (``round_id``'s correlation is 1), reads the attempts through it member by member
+    and sorts each member's few: 2,000,000 heap rows fetched at random, 2–3 × the time of one
+    sequential scan and a sort in memory (BENCHMARKS.md, issue 12). Nothing to do on SQLite."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_incremental_sort = off")
+
+
 def unlimited_statements(engine: Engine) -> None:
     """No statement timeout and no client deadline on this engine's connections from now on:
     for ``quiz init``, whose migrations may rebuild an index over millions of rows."""

@@ -4,9 +4,14 @@
 Through the app's own services, in an app context on that schema (1,000,000 members,
 5,000 units, 2,500,000 attempts), it times:
 
-- freezing round 1 (``rankings.reopen`` then ``rankings.freeze``, committed: the results
-  are written again, the same as before), then ``VACUUM FULL ANALYZE results`` so the
-  table is as compact as after a single freeze (and runs can be repeated);
+- freezing round 1: ``rankings.reopen`` (timed on its own) and ``VACUUM results`` (as
+  autovacuum does after such a delete: the new results have the same keys as the dead
+  ones, and each unique index would otherwise visit the dead row's heap page for each new
+  row), then ``freeze_round``: the freeze from start to finished as a job (started as the
+  organiser's page starts it, run by a ``quiz worker`` process, waited for), or with
+  ``--freeze-direct`` the service called here, committed, with each step's time as its
+  ``progress`` reported it (the results are written again, the same as before), then
+  ``ANALYZE results`` (runs can be repeated);
 - settling the contest's prizes and collective standings again (``rankings.settle_prizes``, what
   every freeze and reopen of a round runs after its own work), with nothing to change;
 - the standings: ``rankings.standings`` (a page of 50) with ``rankings.place`` ("my place")
@@ -29,12 +34,12 @@ written) and xlsxwriter alone writing the same cells. Ratios are figure ÷ basel
 
     .venv/bin/python scripts/bench_results.py [--schema scale] [--repeat 300] [--budget 60]
         [--rollup-repeat 5] [--export-repeat 3] [--export-rows 100000] [--no-freeze]
-        [--explain]
+        [--freeze-direct] [--explain]
 
 Each standings kind runs ``--repeat`` times or until ``--budget`` seconds are spent (at
 least 20 runs). ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of the SQL the services ran
 (captured as they ran it). Database: QUIZ_BENCH_DATABASE_URL or --database-url (default
-postgresql://postgres@127.0.0.1:5432/test). Targets: standings p95 ≤ 50 ms, roll-up ≤ 2 s,
+postgresql://postgres@127.0.0.1:5432/test). Targets: freeze ≤ 60 s, standings p95 ≤ 50 ms, roll-up ≤ 2 s,
 xlsx ≤ 15 s, csv ≤ 3 s, memory growth ≤ 200 MB. Last line: machine-readable figures
 (``export_peak_rss_mb`` is the larger memory growth of the two exports).
 """
@@ -58,6 +63,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -71,7 +77,7 @@ CONTEST_SLUG = "thi-quy-mo-lon"   # as gen_scale_data.py makes it
 PER_PAGE = 50
 BASELINE_SQL = ("SELECT id, user_id, score, time_used_ms, finished_at FROM attempts "
                 "WHERE round_id = :round_id ORDER BY user_id LIMIT 50")
-TARGETS = {"standings_p95_ms": 50, "rollup_s": 2, "export_xlsx_100k_s": 15, "export_csv_100k_s": 3,
+TARGETS = {"freeze_s": 60, "standings_p95_ms": 50, "rollup_s": 2, "export_xlsx_100k_s": 15, "export_csv_100k_s": 3,
            "export_peak_rss_mb": 200}
 
 
@@ -217,20 +223,76 @@ def check_schema() -> None:
         sys.exit(f"the schema predates the models (missing {', '.join(missing)}): run gen_scale_data.py again")
 
 
-def refreeze(contest, round_) -> tuple[float, int]:
+def refreeze(contest, round_, direct: bool = False) -> tuple[float, int]:
+    """Reopen round 1 if it is frozen (timed: the delete of its results) and vacuum the results,
+    then ``freeze_round``."""
     from quiz.db import utcnow
     from quiz.rankings import services as rankings
 
     if round_.frozen_at is not None:
+        started = time.perf_counter()
         rankings.reopen(round_, contest, now=utcnow())
         db.session.commit()
-    started = time.perf_counter()
-    ranked = rankings.freeze(round_, contest, now=utcnow())
-    db.session.commit()
-    seconds = time.perf_counter() - started
+        print(f"reopen round 1 (its results deleted) + commit: {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM results"))  # as autovacuum would after the delete: the new rows' keys are
+        print(f"VACUUM results: {time.perf_counter() - started:.1f} s")  # the dead ones', each a heap visit otherwise
+    seconds, ranked, steps = freeze_round(contest.id, round_.id, direct=direct)
+    if steps:
+        print("freeze round 1, step by step (as progress reported them):")
+        for label, step_s in steps:
+            print(f"  {step_s:7.2f} s  {label}")
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("VACUUM FULL ANALYZE results"))  # reopen left 1× dead rows: as after one freeze
+        conn.execute(sa.text("ANALYZE results"))
     return seconds, ranked
+
+
+def freeze_round(contest_id: int, round_id: int, *, direct: bool = False) -> tuple[float, int, list[tuple[str, float]]]:
+    """Freeze the round, start to finished: seconds, members ranked, and (``direct``) each
+    step's label and seconds as ``progress`` reported them. By default as the organiser's page
+    does it: ``rankings.tasks.start_freeze``, commit, then ``jobs.wait`` while a real worker
+    process (``quiz worker``, one thread, SQLite queue in the instance folder) runs the job;
+    ``direct``: ``rankings.freeze`` here, committed (the job's own work, step by step)."""
+    from quiz.contests.models import Contest, Round
+    from quiz.db import utcnow
+    from quiz.jobs import services as jobs
+    from quiz.rankings import services as rankings
+    from quiz.rankings.models import Result
+    from quiz.rankings.tasks import start_freeze
+
+    marks: list[tuple[str, float]] = []
+    contest, round_ = db.session.get(Contest, contest_id), db.session.get(Round, round_id)
+    if not direct:
+        config = {key: current_app.config[key] for key in ("DATABASE_URL", "TASK_QUEUE", "TASK_QUEUE_NAME")}
+        config.update(INSTANCE_PATH=current_app.instance_path, SECRET_KEY="bench")
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+               **{f"QUIZ_{key}": value for key, value in config.items()}}
+        worker = subprocess.Popen([sys.executable, "-c", "from quiz.cli import main; main()", "worker", "--threads", "1",
+                                   "--no-periodic"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            started = time.perf_counter()
+            job = start_freeze(round_, contest, None, utcnow())
+            db.session.commit()
+            done = jobs.wait(job.id, 1800, interval=0.1)
+            seconds = time.perf_counter() - started
+            if done.state != "done":
+                sys.exit(f"the freeze job {done.state}: {done.error}")
+        finally:
+            worker.terminate()
+            worker.wait(30)
+        ranked = db.session.scalar(sa.select(sa.func.count()).select_from(Result).where(Result.round_id == round_id))
+        db.session.commit()
+        return seconds, ranked, []
+    started = time.perf_counter()
+    ranked = rankings.freeze(round_, contest, now=utcnow(),
+                             progress=lambda done, total, label: marks.append((label, time.perf_counter())))
+    db.session.commit()
+    finished = time.perf_counter()
+    ends = [at for _, at in marks[1:]] + [finished]
+    steps = [(label, end - at) for (label, at), end in zip(marks, ends)]
+    steps[-1] = ("commit", steps[-1][1])
+    return finished - started, ranked, [("locks and checks", marks[0][1] - started)] + steps
 
 
 def export_unit(round_id: int, wanted: int):
@@ -266,6 +328,8 @@ def main() -> None:
     parser.add_argument("--export-rows", type=int, default=100_000, help="result rows wanted in the exported unit")
     parser.add_argument("--no-freeze", action="store_true", help="do not freeze round 1 again (no freeze figure)")
     parser.add_argument("--explain", action="store_true", help="print the plans of the services' SQL")
+    parser.add_argument("--freeze-direct", action="store_true",
+                        help="freeze by calling the service here, step by step, not as a job run by a worker")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--child", choices=["xlsx", "csv"], help=argparse.SUPPRESS)
     parser.add_argument("--unit-id", type=int, help=argparse.SUPPRESS)
@@ -286,7 +350,8 @@ def main() -> None:
     rng = random.Random(args.seed)
     folder = tempfile.TemporaryDirectory(prefix="bench_results_")
     app = create_app({"DATABASE_URL": schema_url(args.database_url, args.schema), "SECRET_KEY": "bench",
-                      "INSTANCE_PATH": folder.name})
+                      "INSTANCE_PATH": folder.name, "TASK_QUEUE": "sqlite",
+                      "TASK_QUEUE_NAME": f"bench-results-{os.getpid()}"})
     figures = {}
     with app.app_context():
         check_schema()
@@ -300,8 +365,9 @@ def main() -> None:
               f"{counts['attempts']:,} attempts")
 
         if not args.no_freeze:
-            figures["freeze_s"], ranked = refreeze(contest, round_)
-            print(f"freeze round 1 (reopen, then rankings.freeze + commit): {figures['freeze_s']:.1f} s, "
+            figures["freeze_s"], ranked = refreeze(contest, round_, args.freeze_direct)
+            print(f"freeze round 1 ({'rankings.freeze + commit' if args.freeze_direct else 'as a job: start to done'}): "
+                  f"{figures['freeze_s']:.1f} s, "
                   f"{ranked:,} members ranked")
         round_ = db.session.get(Round, round_.id)
         round_id = round_.id
@@ -423,7 +489,7 @@ def main() -> None:
              ("roll-up of all units (median)", f"{figures['rollup_s']:.2f} s", "≤ 2 s",
               figures["rollup_s"] * 1000 / b50, figures["rollup_s"] * 1000 / scan)]
     if "freeze_s" in figures:
-        lines.append(("freeze round 1", f"{figures['freeze_s']:.1f} s", "", figures["freeze_s"] * 1000 / b50,
+        lines.append(("freeze round 1", f"{figures['freeze_s']:.1f} s", "≤ 60 s", figures["freeze_s"] * 1000 / b50,
                       figures["freeze_s"] * 1000 / scan))
     lines += [(f"export .xlsx, {rows:,} rows (median)", f"{figures['export_xlsx_100k_s']:.2f} s", "≤ 15 s",
                figures["export_xlsx_100k_s"] * 1000 / b50, figures["export_xlsx_100k_s"] * 1000 / scan),
@@ -439,16 +505,15 @@ def main() -> None:
     for label, value, target, ratio, ratio_scan in lines:
         print(f"{label:<42} {value:>11} {target:>9} {'' if ratio is None else f'{ratio:,.1f}':>11} "
               f"{'' if ratio_scan is None else f'{ratio_scan:.2f}':>11}")
-    missed = [key for key, limit in TARGETS.items() if figures[key] > limit]
+    missed = [key for key, limit in TARGETS.items() if key in figures and figures[key] > limit]
     print("targets: " + ("all met" if not missed else "missed: " + ", ".join(missed)))
-    extra = f"freeze_s={figures['freeze_s']:.1f} " if "freeze_s" in figures else ""
-    print(f"{extra}baseline_p50_ms={b50:.2f} baseline_p95_ms={figures['baseline_p95_ms']:.2f} scan_ms={scan:.0f} "
+    print(f"baseline_p50_ms={b50:.2f} baseline_p95_ms={figures['baseline_p95_ms']:.2f} scan_ms={scan:.0f} "
           f"standings_first_p95_ms={figures['standings_first_p95_ms']:.2f} "
           f"standings_last_p95_ms={figures['standings_last_p95_ms']:.2f}")
-    print(f"standings_p95_ms={figures['standings_p95_ms']:.1f} rollup_s={figures['rollup_s']:.2f} "
+    freeze = f"freeze_s={figures['freeze_s']:.1f} " if "freeze_s" in figures else ""
+    print(f"{freeze}standings_p95_ms={figures['standings_p95_ms']:.1f} rollup_s={figures['rollup_s']:.2f} "
           f"export_xlsx_100k_s={figures['export_xlsx_100k_s']:.2f} export_csv_100k_s={figures['export_csv_100k_s']:.2f} "
           f"export_peak_rss_mb={figures['export_peak_rss_mb']:.0f}")
-
 
 if __name__ == "__main__":
     main()

@@ -33,8 +33,8 @@ never read them (so the question statistics computed at freezing are empty).
 Units, members and attempts are written with COPY (psycopg 3), foreign-key triggers
 skipped for the COPY only (``session_replication_role = replica``; the rows are correct
 by construction). Then every table of the schema gets ``VACUUM ANALYZE``, and round 1 is
-frozen through ``quiz.rankings.services.freeze`` (the real code, committed), timed: at full
-size that is most of the run (about 5 of 8 minutes on a 2-core machine).
+frozen through ``quiz.rankings.services.freeze`` (the real code, committed), timed, with the
+time of each of its steps as its ``progress`` reported them.
 
     .venv/bin/python scripts/gen_scale_data.py [--schema scale] [--members 1000000]
         [--units 5000] [--attempts 2500000] [--seed 2026] [--no-freeze]
@@ -60,7 +60,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from quiz import create_app  # noqa: E402
-from quiz.db import utcnow  # noqa: E402
+from quiz.db import unlimited_statements, utcnow  # noqa: E402
 from quiz.extensions import db  # noqa: E402
 from quiz.text import fold, name_sort_key  # noqa: E402
 
@@ -486,6 +486,7 @@ def main() -> None:
             upgrade()
 
     with app.app_context():
+        unlimited_statements(db.engine)  # COPY of a million rows outlasts a request's statement timeout
         with phase("banks and contest (ORM)"):
             contest_id, divisions, rounds = make_contest(now, round1, round2)
 
@@ -534,8 +535,14 @@ def main() -> None:
             contest = db.session.get(Contest, contest_id)
             round_ = db.session.get(Round, rounds[1])
             with phase("freeze round 1 (rankings.freeze)"):
-                results = rankings.freeze(round_, contest, now=utcnow())
+                marks = []
+                results = rankings.freeze(round_, contest, now=utcnow(),
+                                          progress=lambda done, total, label: marks.append((label, time.perf_counter())))
                 db.session.commit()
+                marks[-1] = ("commit", marks[-1][1])     # the last report (done) to the end of the commit
+                marks.append(("", time.perf_counter()))
+            for (label, at), (_, end) in zip(marks, marks[1:]):
+                print(f"  {end - at:7.2f} s  {label}")
             db.session.remove()
             db.engine.dispose()
         with phase("VACUUM ANALYZE (after freezing)"):

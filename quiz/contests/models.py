@@ -80,6 +80,8 @@ class Contest(db.Model):
     certificate_signer_name: Mapped[str] = mapped_column(String(200), default="", comment="Giấy chứng nhận: họ tên người ký")
     results_frozen_at: Mapped[datetime | None] = mapped_column(comment="Kết quả toàn cuộc thi đã chốt (UTC)")
     results_published_at: Mapped[datetime | None] = mapped_column(comment="Kết quả toàn cuộc thi đã công bố (UTC)")
+    results_figures: Mapped[dict | None] = mapped_column(JSON, comment="Số liệu trang kết quả toàn cuộc thi, tính khi "
+                                                                       "chốt: người dự thi, lượt thi, đơn vị dẫn đầu")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1, server_default="1",
                                          comment="Tăng mỗi khi đề (rút đề, bảng, ngân hàng câu hỏi) đổi: "
@@ -152,6 +154,8 @@ class Round(db.Model):
     prediction_truth: Mapped[int | None] = mapped_column(comment="Giá trị đúng của câu hỏi dự đoán, tính khi đóng")
     all_correct: Mapped[int | None] = mapped_column(comment="Số người có ít nhất một lượt đúng tất cả các câu, "
                                                              "tính khi chốt")
+    figures: Mapped[dict | None] = mapped_column(JSON, comment="Số liệu trang kết quả, tính khi chốt: người dự thi, "
+                                                               "lượt thi, các đơn vị dẫn đầu")
     window_days: Mapped[str | None] = mapped_column(String(7), comment="Khung giờ hằng ngày: các thứ (1 = thứ Hai … 7 = Chủ nhật); NULL: không giới hạn")
     window_opens_min: Mapped[int | None] = mapped_column(comment="Khung giờ: mở, phút sau 0 giờ (giờ địa phương)")
     window_closes_min: Mapped[int | None] = mapped_column(comment="Khung giờ: đóng, phút sau 0 giờ (giờ địa phương)")

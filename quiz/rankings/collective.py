@@ -28,6 +28,8 @@ from quiz.rankings.models import Result, UnitResult
 from quiz.reports.figures import participation
 from quiz.text import text_key
 
+#: How many units each top list of the published page names.
+TOP_UNITS = 10
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,9 @@ def _of(contest: Contest, round_: Round | None):
             UnitResult.round_id.is_(None) if round_ is None else UnitResult.round_id == round_.id)
 
 
-def freeze(contest: Contest, round_: Round | None) -> int:
+def freeze(contest: Contest, round_: Round | None) -> list[dict]:
     """Store the figures of the units at the contest's collective level, for ``round_`` or
-    (None) the whole contest (``rank`` ranks them). Returns how many units."""
+    (None) the whole contest (``rank`` ranks them). Returns the stored rows."""
     db.session.execute(delete(UnitResult).where(*_of(contest, round_)))
     rows = [{"contest_id": contest.id, "round_id": round_.id if round_ else None, "unit_id": f.id, "code": f.code,
              "name": f.name, "participants": f.total.participants, "attempts": f.total.attempts,
@@ -85,7 +87,19 @@ def freeze(contest: Contest, round_: Round | None) -> int:
             for f in participation(contest, round_).values() if f.depth == contest.collective_level]
     if rows:
         db.session.execute(insert(UnitResult), rows)
-    return len(rows)
+    return rows
+
+
+def published_figures(units: list[dict], participants: int, attempts: int) -> dict:
+    """The published page's figures, stored with the frozen round (or the contest's results):
+    how many people took part and how many attempts they made, and the ``TOP_UNITS`` units
+    of the collective level with most participants and with most attempts (Vietnamese name
+    order among equals), from the rows ``freeze`` stored."""
+    def top(key: str) -> list[dict]:
+        ordered = sorted(units, key=lambda u: (-u[key], text_key(u["name"])))[:TOP_UNITS]
+        return [{"name": u["name"], key: u[key]} for u in ordered]
+    return {"participants": participants, "attempts": attempts,
+            "by_participants": top("participants"), "by_attempts": top("attempts")}
 
 
 def rank(contest: Contest, round_: Round | None) -> None:
@@ -141,8 +155,3 @@ def standings(contest: Contest, round_: Round | None) -> list[CollectiveStanding
     units = db.session.scalars(select(UnitResult).where(*_of(contest, round_))).all()
     ordered = sorted(units, key=lambda u: (u.rank if u.rank is not None else 0, text_key(u.name), u.id))
     return [CollectiveStanding(u.rank, u, Fraction(u.value_num, u.value_den), u.awarded) for u in ordered]
-
-
-def figures(contest: Contest, round_: Round | None) -> list[UnitResult]:
-    """The frozen units of the collective level (for the published page's top lists)."""
-    return list(db.session.scalars(select(UnitResult).where(*_of(contest, round_))))

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import ColumnElement, distinct, func, select
+from sqlalchemy import ColumnElement, case, distinct, func
 
 from quiz.attempts.models import Attempt
 
@@ -66,17 +66,12 @@ COUNTING: dict[str, Counting] = {
 }
 
 
-def _finished(round_id: int):
-    return (Attempt.round_id == round_id, Attempt.finished_at.is_not(None))
-
-
-#: Prediction metric → a query for its true value in a round (``questions``: per attempt).
+#: Prediction metric → its true value, an aggregate over a round's finished attempts
+#: (``questions``: per attempt), so that every metric is counted in one pass (``rankings.totals``).
 #: "all_correct" counts the people with at least one attempt of the round that answered every
 #: question right, once each, whichever attempt counts: the published number is the same.
-TRUTH: dict[str, Callable[[int, int], object]] = {
-    "all_correct": lambda round_id, questions: select(func.count(distinct(Attempt.user_id))).where(
-        *_finished(round_id), Attempt.score >= questions),
-    "participants": lambda round_id, questions: select(func.count(distinct(Attempt.user_id))).where(
-        *_finished(round_id)),
-    "attempts": lambda round_id, questions: select(func.count()).select_from(Attempt).where(*_finished(round_id)),
+TRUTH: dict[str, Callable[[int], ColumnElement]] = {
+    "all_correct": lambda questions: func.count(distinct(case((Attempt.score >= questions, Attempt.user_id)))),
+    "participants": lambda questions: func.count(distinct(Attempt.user_id)),
+    "attempts": lambda questions: func.count(),
 }

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, Float, ForeignKey, ForeignKeyConstraint, Index, String, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quiz.extensions import db
@@ -13,12 +14,18 @@ class Result(db.Model):
     they were at freezing (unit, đối tượng, the unit of the collective level above it), the
     place inside the division and the prize. Written once when the round's results are
     computed; later changes to attempts or members move nothing. Only the prize may be
-    settled again, when another round of the contest is frozen (one prize per person)."""
+    settled again, when another round of the contest is frozen (one prize per person).
+
+    The counted attempt is referred to by the attempts' own key (member, round, number): one
+    foreign key, checked once per row, covers the attempt, the member and the round, since the
+    attempt refers to both (and neither can go while it stays). With one result per member and
+    round, no attempt counts twice."""
 
     __tablename__ = "results"
     __table_args__ = (
         UniqueConstraint("round_id", "user_id"),
-        UniqueConstraint("attempt_id"),
+        ForeignKeyConstraint(["user_id", "round_id", "attempt_number"],
+                             ["attempts.user_id", "attempts.round_id", "attempts.number"], ondelete="RESTRICT"),
         CheckConstraint("rank >= 1 AND rank <= position", name="rank_valid"),
         UniqueConstraint("round_id", "division_id", "position"),
         # the few prize winners of a round, read whenever prizes are settled or listed
@@ -28,17 +35,16 @@ class Result(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column()
     division_id: Mapped[int | None] = mapped_column(ForeignKey("divisions.id", ondelete="RESTRICT"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column()
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"),
                                                 comment="Đơn vị của thí sinh lúc chốt kết quả")
     level_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"),
                                                       comment="Đơn vị cấp xét giải tập thể chứa đơn vị của thí sinh, "
                                                               "lúc chốt")
     category: Mapped[str | None] = mapped_column(String(20), comment="Đối tượng của thí sinh lúc chốt kết quả")
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"),
-                                            comment="Lượt được tính")
+    attempt_number: Mapped[int] = mapped_column(comment="Lượt được tính: lượt thứ mấy của thí sinh trong đợt")
     attempts: Mapped[int] = mapped_column(comment="Số lượt thí sinh đã thi trong đợt")
     score: Mapped[int] = mapped_column(comment="Số câu đúng")
     time_used_ms: Mapped[int] = mapped_column(comment="Thời gian làm bài (ms)")

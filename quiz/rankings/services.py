@@ -31,7 +31,7 @@ from quiz.attempts.models import Attempt
 from quiz.audit import services as audit
 from quiz.banks.models import Question
 from quiz.contests.models import Contest, Round
-from quiz.db import long_statements
+from quiz.db import large_sorts, long_statements
 from quiz.errors import Conflict, DomainError
 from quiz.extensions import db
 from quiz.rankings import collective, prizes, statistics
@@ -91,7 +91,10 @@ def ranked(round_: Round, contest: Contest, truth: int | None):
     counting = COUNTING[contest.counting].order(contest.tie_break, a.c)
     picked = select(a, func.row_number().over(partition_by=a.c.user_id, order_by=counting).label("pick"),
                     func.count().over(partition_by=a.c.user_id).label("attempts")).subquery("picked")
-    counted = select(picked).where(picked.c.pick == 1).subquery("counted")
+    # "<= 1", not "= 1" (the same rows): PostgreSQL guesses that 0.5 % of the attempts pass an
+    # equality on a computed column and then looks the members up one by one; for "<=" it guesses
+    # many more and joins them by hash (~40 % pass: 780,000 members. BENCHMARKS.md, issue 12)
+    counted = select(picked).where(picked.c.pick <= 1).subquery("counted")
     position = func.row_number().over(partition_by=counted.c.division_id,
                                       order_by=ordering(contest.tie_break, counted.c))
     rank = (func.rank().over(partition_by=counted.c.division_id, order_by=criteria(contest.tie_break, counted.c))
@@ -99,24 +102,31 @@ def ranked(round_: Round, contest: Contest, truth: int | None):
     member_unit = aliased(Unit)
     return (select(literal(round_.id).label("round_id"), counted.c.division_id, counted.c.user_id,
                    User.unit_id, level_unit(member_unit.path, contest.collective_level).label("level_unit_id"),
-                   User.category, counted.c.attempt_id, counted.c.attempts, counted.c.score,
+                   User.category, counted.c.number.label("attempt_number"), counted.c.attempts, counted.c.score,
                    counted.c.time_used_ms, counted.c.prediction, counted.c.prediction_error, counted.c.started_at,
                    counted.c.submitted_at, position.label("position"), rank.label("rank"))
             .join(User, User.id == counted.c.user_id).outerjoin(member_unit, member_unit.id == User.unit_id))
 
 
-RESULT_COLUMNS = ["round_id", "division_id", "user_id", "unit_id", "level_unit_id", "category", "attempt_id",
+RESULT_COLUMNS = ["round_id", "division_id", "user_id", "unit_id", "level_unit_id", "category", "attempt_number",
                   "attempts", "score", "time_used_ms", "prediction", "prediction_error", "started_at", "submitted_at",
                   "position", "rank"]
+
+
+def totals(round_: Round, contest: Contest) -> dict[str, int]:
+    """Every prediction metric's true value in the round (participants, attempts, people with
+    every answer right), in one pass over its finished attempts."""
+    questions = questions_per_attempt(contest)
+    return dict(db.session.execute(
+        select(*(value(questions).label(metric) for metric, value in TRUTH.items())).select_from(Attempt)
+        .where(Attempt.round_id == round_.id, Attempt.finished_at.is_not(None))).one()._mapping)
 
 
 def truth(round_: Round, contest: Contest, metric: str | None = None) -> int | None:
     """The true value of the contest's prediction question in the round (None: no question),
     or of another ``metric``."""
     metric = metric or contest.prediction_metric
-    if metric is None:
-        return None
-    return db.session.scalar(TRUTH[metric](round_.id, questions_per_attempt(contest)))
+    return None if metric is None else totals(round_, contest)[metric]
 
 
 def preview(round_: Round, contest: Contest, now: datetime, limit: int = 50) -> list:
@@ -150,19 +160,46 @@ def settle_prizes(contest: Contest, *, now: datetime, cause: str, actor_id: int 
         collective.rank(contest, frozen)
 
 
-def _no_progress(done: int, total: int, label: str) -> None:
-    pass
+#: ``progress(done, total, label)``: told, between the steps of a long job, how far it is.
+Progress = Callable[[int, int, str], None]
+
+
+class Steps:
+    """The steps of a long job reported to ``progress`` as each begins: ``done`` is the sum of
+    the weights (shares of the time, as measured) of the steps before it; ``end`` reports the
+    whole. Called inside the job's transaction: ``progress`` must not use its session."""
+
+    def __init__(self, progress: Progress | None, steps: dict[str, tuple[int, str]]):
+        self.progress, self.steps, self.done = progress, steps, 0
+        self.total = sum(weight for weight, _ in steps.values())
+
+    def begin(self, step: str) -> None:
+        weight, label = self.steps[step]
+        if self.progress is not None:
+            self.progress(self.done, self.total, label)
+        self.done += weight
+
+    def end(self, label: str) -> None:
+        if self.progress is not None:
+            self.progress(self.total, self.total, label)
+
+
+#: Freezing a round, step by step, with each step's share of the time at 2,500,000 attempts.
+FREEZE_STEPS = {"finish": (1, "Kết thúc các lượt thi còn mở"),
+                "count": (4, "Đếm người dự thi, tính đáp án câu hỏi dự đoán"),
+                "rank": (80, "Xếp hạng và ghi kết quả của từng thí sinh"),
+                "collective": (6, "Tính số liệu và kết quả tập thể các đơn vị"),
+                "prizes": (2, "Xét giải"),
+                "statistics": (7, "Thống kê câu hỏi")}
 
 
 def freeze(round_: Round, contest: Contest, *, now: datetime, actor_id: int | None = None,
-           progress: Callable[[int, int, str], None] = _no_progress) -> int:
-    """Compute and freeze the round's results; returns how many members are ranked. A large
-    round takes longer than a request's statement timeout allows: this transaction gets the
-    long one. ``progress(done, total, label)`` is told between the steps (a background job
-    shows it)."""
-    steps = 6
-    progress(0, steps, "Khoá đợt thi, nộp các lượt còn dở")
+           progress: Progress | None = None) -> int:
+    """Compute and freeze the round's results, in the caller's one transaction; returns how many
+    members are ranked. ``progress`` hears of each step as it begins. A large round takes longer
+    than a request's statement timeout allows: this transaction gets the long one."""
     long_statements(db.session)
+    steps = Steps(progress, FREEZE_STEPS)
     contest = _lock_contest(contest)
     round_ = _lock(round_)
     if round_.frozen_at is not None:
@@ -171,26 +208,33 @@ def freeze(round_: Round, contest: Contest, *, now: datetime, actor_id: int | No
     if now < ready:
         raise DomainError(f"{round_.name} chưa đóng (hoặc chưa hết {contest.grace_s} giây nhận bài trễ): "
                           "chưa tính được kết quả.")
+    steps.begin("finish")
     for attempt in db.session.scalars(select(Attempt).where(Attempt.round_id == round_.id,
                                                             Attempt.finished_at.is_(None))):
         attempts.finish(attempt, contest, now=now)
     db.session.flush()
-    progress(1, steps, "Tính giá trị đúng của câu hỏi dự đoán")
-    round_.prediction_truth = truth(round_, contest)
-    round_.all_correct = truth(round_, contest, "all_correct")
-    progress(2, steps, "Xếp hạng thí sinh")
-    db.session.execute(insert(Result).from_select(RESULT_COLUMNS, ranked(round_, contest, round_.prediction_truth)))
+    steps.begin("count")
+    counts = totals(round_, contest)
+    round_.prediction_truth = counts[contest.prediction_metric] if contest.prediction_metric else None
+    round_.all_correct = counts["all_correct"]
+    steps.begin("rank")
+    large_sorts(db.session)
+    rows = ranked(round_, contest, round_.prediction_truth).subquery("ranked")
+    # in member order: the attempts' key (each row's foreign key) and the (round, member) index
+    # are then both visited in their order
+    db.session.execute(insert(Result).from_select(
+        RESULT_COLUMNS, select(*(rows.c[name] for name in RESULT_COLUMNS)).order_by(rows.c.user_id)))
     round_.frozen_at = now
     db.session.flush()
-    progress(3, steps, "Số liệu và xếp hạng tập thể các đơn vị")
-    collective.freeze(contest, round_)
-    progress(4, steps, "Trao giải")
+    steps.begin("collective")
+    units = collective.freeze(contest, round_)
+    round_.figures = collective.published_figures(units, counts["participants"], counts["attempts"])
+    steps.begin("prizes")
     settle_prizes(contest, now=now, cause=f"Chốt kết quả {round_.name}", actor_id=actor_id)
-    progress(5, steps, "Thống kê câu hỏi")
+    steps.begin("statistics")
     statistics.compute(round_)
     db.session.flush()
-    progress(6, steps, "Ghi kết quả")
-    ranked_members = db.session.scalar(select(func.count()).select_from(Result).where(Result.round_id == round_.id))
+    ranked_members = counts["participants"]
     winners = db.session.scalar(select(func.count()).select_from(Result).where(Result.round_id == round_.id,
                                                                               Result.prize.is_not(None)))
     audit.record("round.freeze", f"Tính và chốt kết quả {round_.name}: {ranked_members} thí sinh được xếp hạng, "
@@ -198,6 +242,7 @@ def freeze(round_: Round, contest: Contest, *, now: datetime, actor_id: int | No
                  round_id=round_.id, changes={"ranked": ranked_members, "winners": winners,
                                               "prediction_truth": round_.prediction_truth,
                                               "all_correct": round_.all_correct})
+    steps.end(f"Đã tính và chốt kết quả {round_.name}: {ranked_members:,} thí sinh được xếp hạng.".replace(",", "."))
     return ranked_members
 
 
@@ -214,7 +259,7 @@ def reopen(round_: Round, contest: Contest, *, now: datetime, actor_id: int | No
     for table in (Result, QuestionStat, UnitResult):
         db.session.execute(delete(table).where(table.round_id == round_.id))
     frozen_at = round_.frozen_at
-    round_.frozen_at = round_.prediction_truth = round_.all_correct = None
+    round_.frozen_at = round_.prediction_truth = round_.all_correct = round_.figures = None
     db.session.flush()
     settle_prizes(contest, now=now, cause=f"Huỷ kết quả {round_.name} để tính lại", actor_id=actor_id)
     audit.record("round.reopen", f"Huỷ kết quả đã chốt của {round_.name} để tính lại.", actor_id=actor_id,
@@ -349,24 +394,32 @@ def contest_state(contest: Contest) -> str:
     return "frozen" if contest.results_frozen_at is not None else "open"
 
 
-def freeze_contest(contest: Contest, *, now: datetime, actor_id: int | None = None) -> int:
+def freeze_contest(contest: Contest, *, now: datetime, actor_id: int | None = None,
+                   progress: Progress | None = None) -> int:
     """Close the contest's results: every round must be frozen; the units' standings over the
     whole contest are computed and frozen. Returns how many units are ranked. (The long
-    statement timeout, as for a round.)"""
+    statement timeout, as for a round; ``progress`` as for a round.)"""
     long_statements(db.session)
+    steps = Steps(progress, {"collective": (1, "Tính số liệu và kết quả tập thể cả cuộc thi")})
     contest = _lock_contest(contest)
     if contest.results_frozen_at is not None:
         raise Conflict("Kết quả toàn cuộc thi đã được chốt.")
     waiting = [r.name for r in contest.rounds if r.frozen_at is None]
     if waiting or not contest.rounds:
         raise DomainError(f"Hãy tính và chốt kết quả mọi đợt trước (chưa chốt: {', '.join(waiting)}).")
+    steps.begin("collective")
     contest.results_frozen_at = now
     db.session.flush()
     units = collective.freeze(contest, None)
     collective.rank(contest, None)
-    audit.record("contest.freeze_results", f"Chốt kết quả toàn cuộc thi: {units} đơn vị được xếp hạng.",
-                 actor_id=actor_id, now=now, contest_id=contest.id, changes={"units_ranked": units})
-    return units
+    participants, count = db.session.execute(
+        select(func.count(func.distinct(Attempt.user_id)), func.count())
+        .where(Attempt.contest_id == contest.id, Attempt.finished_at.is_not(None))).one()
+    contest.results_figures = collective.published_figures(units, participants, count)
+    audit.record("contest.freeze_results", f"Chốt kết quả toàn cuộc thi: {len(units)} đơn vị được xếp hạng.",
+                 actor_id=actor_id, now=now, contest_id=contest.id, changes={"units_ranked": len(units)})
+    steps.end(f"Đã chốt kết quả toàn cuộc thi: {len(units)} đơn vị được xếp hạng.")
+    return len(units)
 
 
 def reopen_contest(contest: Contest, *, now: datetime, actor_id: int | None = None) -> None:
@@ -377,7 +430,7 @@ def reopen_contest(contest: Contest, *, now: datetime, actor_id: int | None = No
         raise Conflict("Kết quả toàn cuộc thi chưa được chốt.")
     db.session.execute(delete(UnitResult).where(UnitResult.contest_id == contest.id, UnitResult.round_id.is_(None)))
     frozen_at = contest.results_frozen_at
-    contest.results_frozen_at = None
+    contest.results_frozen_at = contest.results_figures = None
     db.session.flush()
     audit.record("contest.reopen_results", "Huỷ kết quả toàn cuộc thi để chốt lại.", actor_id=actor_id, now=now,
                  contest_id=contest.id, changes={"results_frozen_at": [frozen_at.isoformat(timespec="seconds"), None]})

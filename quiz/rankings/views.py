@@ -23,7 +23,6 @@ from quiz.rankings.criteria import CRITERIA, LAST_TIE
 from quiz.reports import scope
 from quiz.reports import tasks as report_tasks
 from quiz.reports.sheets import duration_text
-from quiz.text import text_key
 from quiz.web.forms import Form, act, page_number, submit
 from quiz.units import services as units
 
@@ -31,7 +30,6 @@ bp = Blueprint("rankings", __name__)
 
 ID = f"int(max={MAX_ID})"
 PER_PAGE = 50
-TOP_UNITS = 10
 
 
 class WithdrawForm(Form):
@@ -172,12 +170,6 @@ def _published_round(slug: str, number: int):
     return contest, round_
 
 
-def _tops(units) -> dict[str, list]:
-    """The frozen units of the collective level with most participants and most attempts."""
-    return {"by_participants": sorted(units, key=lambda u: (-u.participants, text_key(u.name)))[:TOP_UNITS],
-            "by_attempts": sorted(units, key=lambda u: (-u.attempts, text_key(u.name)))[:TOP_UNITS]}
-
-
 @bp.get("/ket-qua/<slug>/<int(max=1000):number>")
 def published(slug: str, number: int):
     """The round's published results; once withdrawn, a notice that they are being reviewed and
@@ -194,7 +186,7 @@ def published(slug: str, number: int):
         formulas=collective.FORMULAS, ties=collective.TIES, exact=collective.shown, changes=prizes.changes(round_),
         winners=services.winners(round_, contest), questions=services.questions_per_attempt(contest),
         key=services.answer_key(round_) if contest.show_answers == "after_close" else None,
-        **_tops(collective.figures(contest, round_)))
+        figures=round_.figures or {})
 
 
 @bp.get("/ket-qua/<slug>")
@@ -209,7 +201,7 @@ def published_contest(slug: str):
         collective=collective.standings(contest, None) if contest.collective_metric else [],
         formulas=collective.FORMULAS, ties=collective.TIES, exact=collective.shown,
         rounds=[r for r in contest.rounds if r.published_at is not None],
-        **_tops(collective.figures(contest, None)))
+        figures=contest.results_figures or {})
 
 
 CONTEST_STEP_OF = {"chot": "freeze", "tinh-lai": "reopen", "cong-bo": "publish"}

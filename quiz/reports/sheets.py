@@ -235,6 +235,7 @@ def _write_sheet(book: xlsxwriter.Workbook, formats: dict[str, Format], sheet: S
     widths = _widths(sheet.columns, kinds, sample)
     last_col = len(sheet.columns) - 1
 
+    writers = [_cell_writer(formats, kind) for kind in kinds]
     part = 1
     ws = _start_part(book, formats, sheet, part, widths, header_row)
     row = header_row
@@ -245,8 +246,9 @@ def _write_sheet(book: xlsxwriter.Workbook, formats: dict[str, Format], sheet: S
             ws = _start_part(book, formats, sheet, part, widths, header_row)
             row = header_row
         row += 1
-        for col, (value, kind) in enumerate(zip(values, kinds)):
-            _write_cell(ws, formats, row, col, value, kind)
+        for col, (value, write) in enumerate(zip(values, writers)):
+            if value is not None:
+                write(ws, row, col, value)
     ws.autofilter(header_row, 0, row, last_col)
 
 
@@ -288,6 +290,33 @@ def _write_cell(ws: Worksheet, formats: dict[str, Format], row: int, col: int, v
         kind.write(ws, row, col, value, formats[kind.number_format(value)])
     else:
         ws.write_string(row, col, escape_cell(str(value)), formats["General"])
+
+
+def _cell_writer(formats: dict[str, Format], kind: _Kind):
+    """``_write_cell`` for one column's values other than None, with the kind's decisions taken
+    once (an export is a million cells): the text kind only escapes, the others write a value
+    of their exact types natively, anything else as ``_write_cell`` does."""
+    general = formats["General"]
+    if type(kind) is _Kind:
+        def write(ws: Worksheet, row: int, col: int, value: object) -> None:
+            text = value if value.__class__ is str else str(value)
+            ws.write_string(row, col, _escaped(text), general)
+    else:
+        types, fixed = kind.types, type(kind).number_format is _Kind.number_format
+        native, fmt = kind.write, formats[kind.num_format]
+
+        def write(ws: Worksheet, row: int, col: int, value: object) -> None:
+            if value.__class__ in types:  # the exact class: a bool is never a number
+                native(ws, row, col, value, fmt if fixed else formats[kind.number_format(value)])
+            else:
+                _write_cell(ws, formats, row, col, value, kind)
+    return write
+
+
+def _escaped(text: str) -> str:
+    """``escape_cell`` for text, the cheap test first (most cells start with a letter)."""
+    first = text[:1]
+    return "'" + text if (first in "=+-@" or first.isspace()) and _FORMULA_START.match(text) else text
 
 
 def _sheet_name(name: str, part: int) -> str:
@@ -344,10 +373,7 @@ def _shower(kind: _Kind):
         def show(value):
             if value is None:
                 return ""
-            text = value if value.__class__ is str else str(value)
-            first = text[:1]
-            risky = first in "=+-@" or first.isspace()  # the cheap test first: most names start with a letter
-            return "'" + text if risky and _FORMULA_START.match(text) else text
+            return _escaped(value if value.__class__ is str else str(value))
     else:
         types, text = kind.types, kind.text
 

@@ -120,7 +120,8 @@ def test_an_exact_tie_and_the_contests_tie_break(app, two_districts, ties, expec
         assert [row[3] for row in found] == ["62", "62"]
 
 
-def test_a_frozen_collective_standing_does_not_move(app, client, two_districts, make_unit, make_user):
+def test_a_frozen_collective_standing_and_the_published_figures_do_not_move(app, client, two_districts, make_unit,
+                                                                           make_user, statements):
     from quiz.units import importer
     from quiz.units.importer import UnitRow
     from quiz.units.services import by_code
@@ -146,10 +147,16 @@ def test_a_frozen_collective_standing_does_not_move(app, client, two_districts, 
                                 finished_at=start + timedelta(minutes=5), score=20, time_used_ms=1000))
         _db.session.commit()
         assert _standing(_db.session.get(Contest, cid), contest.rounds[0]) == before
-    page = client.get(f"/ket-qua/{slug}/1").get_data(as_text=True)
+    with statements() as sent:
+        page = client.get(f"/ket-qua/{slug}/1").get_data(as_text=True)
+    assert not [sql for sql in sent if "FROM attempts" in sql or "JOIN attempts" in sql]    # stored at freezing
     table = page[page.index('class="list stack collective"'):]
     table = table[:table.index("</table>")]
     assert "Huyện Một</td>" in table and "Huyện Một Mới" not in table and "15 / 30" in table
+    assert "<strong>29</strong> người, <strong>29</strong> lượt thi" in page
+    tops = page[page.index("Đơn vị nhiều người dự thi nhất"):]
+    assert tops.index("Huyện Một: <strong>15</strong>") < tops.index("Huyện Hai: <strong>14</strong>")
+    assert "Huyện Một Mới" not in tops
 
 
 def test_the_whole_contests_collective_prizes(app, two_districts):
@@ -169,7 +176,13 @@ def test_the_whole_contests_collective_prizes(app, two_districts):
             rankings.freeze_contest(contest, now=week2.closes_at + WEEK)
         for round_ in (week2, week1):
             rankings.freeze(round_, contest, now=week2.closes_at + WEEK)
-        assert rankings.freeze_contest(contest, now=week2.closes_at + WEEK) == 2
+        heard = []
+        assert rankings.freeze_contest(contest, now=week2.closes_at + WEEK, progress=lambda *s: heard.append(s)) == 2
+        assert heard[-1] == (1, 1, "Đã chốt kết quả toàn cuộc thi: 2 đơn vị được xếp hạng.")
+        assert contest.results_figures == {      # 29 people in week 1; three of H2 again (with no unit) in week 2
+            "participants": 29, "attempts": 32,
+            "by_participants": [{"name": "Huyện Một", "participants": 15}, {"name": "Huyện Hai", "participants": 14}],
+            "by_attempts": [{"name": "Huyện Một", "attempts": 15}, {"name": "Huyện Hai", "attempts": 14}]}
         whole = {c.unit.code: (c.unit.participants, dict(c.prizes), c.rank) for c in collective.standings(contest, None)}
         assert whole["H1"] == (15, {"Nhất": 1}, 2)                     # 50 + 12 = 62
         assert whole["H2"][0] == 14 and sum(whole["H2"][1].values()) == 3 and whole["H2"][2] == 1

@@ -97,7 +97,8 @@ def test_the_prediction_truth_for_each_metric(app, make_contest, people, metric,
         assert rankings.place(contest.rounds[0], people["C"]).prediction_error == abs(2 - truth)
 
 
-def test_open_attempts_are_finished_and_nothing_before_the_close_and_grace(app, make_contest, people):
+def test_open_attempts_are_finished_nothing_before_the_close_and_grace_and_each_step_is_reported(
+        app, make_contest, people):
     from quiz.attempts import services as attempts
 
     cid = make_contest()
@@ -107,8 +108,14 @@ def test_open_attempts_are_finished_and_nothing_before_the_close_and_grace(app, 
         attempts.start(user, contest, now=CLOSE - timedelta(minutes=2))
         with pytest.raises(DomainError, match="chưa đóng"):
             rankings.freeze(contest.rounds[0], contest, now=CLOSE + timedelta(seconds=5))   # grace is 10 s
-        assert rankings.freeze(contest.rounds[0], contest, now=CLOSE + timedelta(seconds=11)) == 1
+        heard = []
+        assert rankings.freeze(contest.rounds[0], contest, now=CLOSE + timedelta(seconds=11),
+                               progress=lambda *step: heard.append(step)) == 1
         assert rankings.place(contest.rounds[0], people["A"]).time_used_ms == 120_000
+        assert [label for _, _, label in heard[:-1]] == [label for _, label in rankings.FREEZE_STEPS.values()]
+        done = [done for done, _, _ in heard]
+        assert done[0] == 0 and done == sorted(set(done)) and {total for _, total, _ in heard} == {done[-1]}
+        assert heard[-1][2] == "Đã tính và chốt kết quả Tuần 1: 1 thí sinh được xếp hạng."
 
 
 def test_frozen_results_do_not_move(app, make_contest, people, make_unit):
@@ -129,7 +136,8 @@ def test_frozen_results_do_not_move(app, make_contest, people, make_unit):
         late = add(cid, people["A"], 2, 20, 10, None, started_s=0, submitted_s=10)
         contest = _db.session.get(Contest, cid)
         assert [(s.rank, s.user_id, s.score, s.unit_name) for s in rankings.standings(contest.rounds[0], None)] == before
-        assert _db.session.scalar(select(Result.id).where(Result.attempt_id == late)) is None
+        assert late and _db.session.scalar(select(Result.id).where(Result.user_id == people["A"],
+                                                                   Result.attempt_number == 2)) is None
         with pytest.raises(Conflict):
             rankings.freeze(contest.rounds[0], contest, now=AFTER)
 
@@ -192,8 +200,7 @@ def test_vcnet_counts_the_most_correct_attempt_the_earliest_of_those(app, make_c
             add(cid, people["A"], 3, 19, 100, 3, started_s=2000, submitted_s=2100)
             contest = _db.session.get(Contest, cid)
             rankings.freeze(contest.rounds[0], contest, now=AFTER)
-            counted = _db.session.get(Attempt, rankings.place(contest.rounds[0], people["A"]).attempt_id)
-            assert counted.number == number, counting
+            assert rankings.place(contest.rounds[0], people["A"]).attempt_number == number, counting
 
 
 def test_a_submit_inside_the_grace_counts_as_at_the_deadline(app, make_contest, people):
