@@ -96,6 +96,11 @@ def _empty_tables() -> None:
     _db.session.commit()
 
 
+#: For a test of a rule that needs an app but not a particular database (the helper processes
+#: that hash passwords, a browser test): it runs once, on SQLite, instead of once per database.
+ONE_DATABASE = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+
+
 @pytest.fixture
 def config():
     """Per-test settings; a test may change them before asking for ``app``."""
@@ -353,6 +358,11 @@ def login_as(make_user, make_unit, auth):
 
 
 # Browser tests: a live server and a phone-sized Chromium (Debian's, driven by Playwright) ---
+
+#: A browser test's marks (``pytestmark = BROWSER``): it runs once, on SQLite (always there, and the
+#: one writer at a time is the harder case for a threaded server). What it proves is the page in a
+#: real browser; each route's rules run on both databases in the view and service tests.
+BROWSER = [pytest.mark.browser, ONE_DATABASE]
 
 
 @pytest.fixture
