@@ -1,5 +1,5 @@
 """Password hashes run in low-priority helper processes, a bounded number at once per
-process, and stay as strong as before."""
+process, and stay as strong as before. Nothing here depends on the database: once, on SQLite."""
 import os
 import threading
 import time
@@ -7,7 +7,7 @@ import time
 import pytest
 from werkzeug.security import check_password_hash
 
-from conftest import post_form
+from conftest import ONE_DATABASE, post_form
 from quiz import create_app
 from quiz.accounts import hashing
 
@@ -18,6 +18,7 @@ def config(config):
     return config
 
 
+@ONE_DATABASE
 def test_hashes_run_in_lowered_helper_processes(ctx):
     base = os.getpriority(os.PRIO_PROCESS, 0)
     pid = hashing.run(os.getpid)
@@ -26,6 +27,7 @@ def test_hashes_run_in_lowered_helper_processes(ctx):
     assert os.getpriority(os.PRIO_PROCESS, 0) == base  # the app's own process is untouched
 
 
+@ONE_DATABASE
 def test_at_most_the_set_number_run_at_once(app, ctx):
     """Eight requests at once, two helpers: they run two by two (0.3 s each: four rounds)."""
     def request_thread():
@@ -42,6 +44,7 @@ def test_at_most_the_set_number_run_at_once(app, ctx):
     assert 1.2 <= time.monotonic() - started < 4
 
 
+@ONE_DATABASE
 def test_beyond_the_queue_a_login_is_told_to_come_back(app, ctx, client, make_unit, make_user):
     make_unit("ROOT")
     make_user(phone="0912345678")
@@ -65,6 +68,7 @@ def test_beyond_the_queue_a_login_is_told_to_come_back(app, ctx, client, make_un
     assert post_form(client, "/dang-nhap", {"identifier": "0912345678", "password": "matkhau123"}).status_code == 302
 
 
+@ONE_DATABASE
 def test_an_exception_in_the_hash_reaches_the_caller(ctx):
     with pytest.raises(ValueError):
         hashing.run(int, "không phải số")

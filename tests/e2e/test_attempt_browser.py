@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import log_in
+from conftest import BROWSER, log_in
 from quiz.db import utcnow
 from quiz.extensions import db as _db
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
 UTC = ZoneInfo("UTC")
 

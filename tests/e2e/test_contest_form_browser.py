@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import log_in
+from conftest import BROWSER, log_in
 from quiz.db import utcnow
 from quiz.extensions import db as _db
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
 BAC_NINH = "Chuyên đề năm 2026 – Bắc Ninh"
 GENERAL = "Chỉ thị 05-CT/TW và Kết luận 01-KL/TW (chung)"

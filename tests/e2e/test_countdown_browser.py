@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
-from conftest import log_in
+from conftest import BROWSER, log_in
 from quiz.db import utcnow
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
 
 def test_the_countdown_ticks_and_the_page_reloads_when_the_contest_opens(page, live_server, make_user, make_contest):

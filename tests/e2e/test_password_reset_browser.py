@@ -3,11 +3,9 @@ the temporary one; the member logs in with it on their phone and is made to set 
 before anything else, then logs in with the new one."""
 from __future__ import annotations
 
-import pytest
+from conftest import BROWSER, PHONE, log_in
 
-from conftest import PHONE, log_in
-
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
 ADMIN, MEMBER = "0904000001", "0904000002"
 

@@ -1,7 +1,7 @@
 """A member registers on a phone: finds their cell with the search box, then logs in again."""
-import pytest
+from conftest import BROWSER
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
 
 def test_register_with_unit_search_then_login(page, live_server, make_unit, make_user):

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import log_in
+from conftest import BROWSER, log_in
 from quiz.db import utcnow
 from quiz.extensions import db as _db
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
 
 @pytest.fixture

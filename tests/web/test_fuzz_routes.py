@@ -6,12 +6,14 @@ or hostile values; each request carries a hostile query string and, for a POST, 
 a JSON body or a file. One pass sends fixed hostile values to every route as every role
 (the classes of the issue: NUL bytes, non-ASCII digits, numbers of thousands of digits,
 deep JSON, too many answers, a huge CSV field, broken .xlsx, hostile TOML); a Hypothesis
-pass (derandomized, fixed count) sends random ones. CSRF is off so bodies reach the views.
+pass (derandomized, fixed count: ``QUIZ_FUZZ_EXAMPLES``, 200 unless set; set it higher for a deeper
+run, e.g. before a release) sends random ones. CSRF is off so bodies reach the views.
 """
 from __future__ import annotations
 
 import io
 import json
+import os
 import random
 import zipfile
 
@@ -23,6 +25,7 @@ from conftest import FAST_HASH, csrf_token, post_form
 
 ROLES = ["anonymous", "member", "unit_manager", "organiser", "admin"]
 PHONES = {"member": "0913000003", "unit_manager": "0913000004", "organiser": "0913000001", "admin": "0913000002"}
+EXAMPLES = int(os.environ.get("QUIZ_FUZZ_EXAMPLES", "200"))
 SKIP = {"static", "accounts.logout"}  # logging out would make the rest of the run anonymous
 
 HOSTILE = ["\x00", "a\x00b", "%00", "²", "１２３", "٣", "9" * 5000, "-1", "0", "", " ", "1e309", "NaN",
@@ -251,7 +254,7 @@ def test_no_server_error_from_random_input(app, world, capsys):
     tally = Tally()
     routes = _routes(app)
 
-    @settings(max_examples=600, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(role=st.sampled_from(ROLES), route=st.sampled_from(routes), data=st.data())
     def one(role, route, data):
