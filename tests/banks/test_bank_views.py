@@ -513,14 +513,18 @@ def test_upload_with_progress_bar_in_browser(app, page, live_server, bank, make_
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20,
                                                   "downloadThroughput": 2_000_000,
                                                   "uploadThroughput": len(data) // 2})
+    # every text the bar shows, recorded in the page as it changes (a poll from here can miss
+    # a short "checking" on a busy machine)
+    page.evaluate("""() => { const status = document.querySelector('.upload-progress .status');
+        window.statuses = [];
+        new MutationObserver(() => window.statuses.push(status.textContent))
+            .observe(status, {childList: true, characterData: true, subtree: true}); }""")
     page.click("form.upload-form button[type=submit]")
     page.wait_for_selector(".upload-progress:not([hidden])")
-    seen = set()  # what the bar said while the file went up (polled: CSP forbids eval in the page)
     deadline = time.time() + 20
     while time.time() < deadline and not page.evaluate("document.body.innerText.includes('Đọc được')"):
-        status = page.evaluate("(document.querySelector('.upload-progress .status') || {}).textContent || ''")
-        seen.add(re.sub(r"[0-9]+%", "N%", status))
         time.sleep(0.05)
+    seen = {re.sub(r"[0-9]+%", "N%", status) for status in page.evaluate("window.statuses")}
     assert "Đang tải lên… N%" in seen and "Đang kiểm tra…" in seen, seen
     assert page.evaluate("window.stillHere === true")
     assert "Các câu hỏi đọc được" in page.inner_text("main")

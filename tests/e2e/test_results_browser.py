@@ -43,6 +43,7 @@ def test_organiser_publishes_and_a_unit_manager_downloads(page, live_server, dem
     page.click("button:has-text('Tính và chốt kết quả…')")          # the confirmation page first
     page.click("button:has-text('Tính và chốt kết quả')")
     assert f"{len(demo.MEMBER_NAMES)} thí sinh được xếp hạng" in page.inner_text("main")
+    page.click("a.button:has-text('Quay lại')")                      # the job's page, back to the round
     page.click("button:has-text('Công bố kết quả…')")
     page.click("button:has-text('Công bố kết quả')")
     assert "Đã công bố kết quả Tuần thi thử" in page.inner_text("main")

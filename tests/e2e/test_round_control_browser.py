@@ -111,6 +111,7 @@ def test_an_organiser_watches_closes_freezes_publishes_and_withdraws(browser, pa
     assert "Chưa có gì được công bố." in page.inner_text("main")
     page.click("button:has-text('Tính và chốt kết quả')")
     assert "1 thí sinh được xếp hạng" in page.inner_text("main")
+    page.click("a.button:has-text('Quay lại')")                      # the job's page, back to the round
     page.click("button:has-text('Công bố kết quả…')")
     confirm = page.inner_text("main")
     assert f"{live_server}/ket-qua/{SLUG}/1" in confirm and "danh sách 1 người đoạt giải (1 giải Nhất)" in confirm
