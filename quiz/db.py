@@ -177,7 +177,7 @@ class Deadline(psycopg.Connection):
     closed, which it treats as a disconnection (the connection is thrown away, never reused).
 
     The deadline in force (``Limits``): the connect timeout while the connection sits in the
-    pool (the pool's pre-ping, a ``SELECT 1``, must not wait as long as a statement), the
+    pool (the ping of a connection that sat idle, a ``SELECT 1``, must not wait as long as a statement), the
     statement timeout + ``DEADLINE_MARGIN_S`` once checked out, the long one in a transaction
     that asked for ``long_statements``; none where statements are unlimited."""
 
@@ -284,7 +284,7 @@ def unavailable(error: BaseException) -> bool:
 
 def ping(engine: Engine, timeout_s: float) -> None:
     """Reach the database within about ``timeout_s`` seconds or raise: a new connection (not
-    one from the pool, whose pre-ping and checkout have their own, longer limits) and
+    one from the pool, whose ping and checkout have their own, longer limits) and
     ``SELECT 1``. For the readiness check (``/healthz``)."""
     if engine.dialect.name != "postgresql":
         with engine.connect() as connection:
