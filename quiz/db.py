@@ -177,8 +177,8 @@ class Deadline(psycopg.Connection):
     closed, which it treats as a disconnection (the connection is thrown away, never reused).
 
     The deadline in force (``Limits``): the connect timeout while the connection sits in the
-    pool (the ping of a connection that sat idle, a ``SELECT 1``, must not wait as long as a statement), the
-    statement timeout + ``DEADLINE_MARGIN_S`` once checked out, the long one in a transaction
+    pool (the ping of a connection that sat idle, a ``SELECT 1``, must not wait as long as a
+    statement), the statement timeout + ``DEADLINE_MARGIN_S`` once checked out, the long one in a transaction
     that asked for ``long_statements``; none where statements are unlimited."""
 
     deadline_s: float | None = None
@@ -197,7 +197,7 @@ class Deadline(psycopg.Connection):
 #: out, and replaced if the server does not answer: after a restart or a network cut, the
 #: connections that sat in the pool meanwhile are renewed before a request uses them. One busy
 #: without a pause (under load, every connection is checked in and out again within
-#: milliseconds) is not: a round trip per request was a fifth of a save's time under gunicorn.
+#: milliseconds) is not: a round trip per request was 29 % of a save's time under gunicorn.
 #: A disconnection found by a statement invalidates the whole pool (SQLAlchemy), so a restart
 #: under load costs that one request its 503 (the autosave sends its answers again).
 PING_AFTER_IDLE_S = 2.0
