@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from conftest import _empty_tables, csrf_token
 from faults import FaultyProxy
+import quiz.db
 from quiz import create_app
 from quiz.db import NotAnswering, long_statements, unavailable, unlimited_statements, utcnow
 from quiz.extensions import db as _db
@@ -89,7 +90,7 @@ def test_a_hung_database_answers_the_vietnamese_503_page_in_seconds_and_the_app_
     proxy.hang()
     response, first = timed(lambda: client.get("/"))
     assert_busy_page(response)
-    # the pool's pre-ping gives up after DB_CONNECT_TIMEOUT_S, then connecting anew after as much
+    # the statement's deadline (or an idle connection's ping, after DB_CONNECT_TIMEOUT_S), then connecting anew
     assert 2 <= first < 6, first
     response, again = timed(lambda: client.get("/tai-khoan"))
     assert_busy_page(response)
@@ -130,6 +131,17 @@ def test_an_unreachable_database_answers_503_at_once_and_the_app_recovers(app, c
     proxy.forward()
     assert client.get("/").status_code == 200
     assert balancer.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_a_connection_that_sat_idle_through_a_restart_is_pinged_and_replaced(app, client, member, proxy,
+                                                                               monkeypatch):
+    assert client.get("/").status_code == 200  # a connection is in the pool now
+    proxy.refuse()  # the server goes away and comes back while the connection sits in the pool
+    proxy.forward()
+    monkeypatch.setattr(quiz.db, "PING_AFTER_IDLE_S", 0.0)  # it has sat idle long enough
+    accepted = proxy.accepted
+    assert client.get("/tai-khoan").status_code == 200  # no 503: the ping found it dead
+    assert proxy.accepted > accepted
 
 
 def test_the_autosave_answers_json_503_and_takes_the_answers_sent_again(app, client, member, make_contest, proxy):
