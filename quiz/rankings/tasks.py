@@ -51,7 +51,7 @@ def _freeze_round(job: Job, progress) -> str:
 def _recompute_round(job: Job, progress) -> str:
     round_, contest = _round(job)
     now = utcnow()
-    progress(0, 6, "Huỷ kết quả đã chốt")
+    progress(0, 100, "Huỷ kết quả đã chốt")  # on the freeze's scale, which follows
     services.reopen(round_, contest, now=now, actor_id=job.actor_id)
     ranked = services.freeze(round_, contest, now=now, actor_id=job.actor_id, progress=progress)
     return f"Đã tính lại và chốt kết quả {round_.name}: {ranked} thí sinh được xếp hạng."
@@ -60,9 +60,7 @@ def _recompute_round(job: Job, progress) -> str:
 @jobs.kind("freeze_contest", allowed=_organisers, back=_contest_page)
 def _freeze_contest(job: Job, progress) -> str:
     contest = contests.get_contest(job.params["contest_id"])
-    progress(0, 1, "Xếp hạng tập thể các đơn vị trên mọi đợt")
-    units = services.freeze_contest(contest, now=utcnow(), actor_id=job.actor_id)
-    progress(1, 1, "Ghi kết quả")
+    units = services.freeze_contest(contest, now=utcnow(), actor_id=job.actor_id, progress=progress)
     return services.CONTEST_STEPS["freeze"].done.format(name=contest.title, value=units)
 
 
