@@ -59,7 +59,12 @@ class Current:
 
 
 def _live(now: datetime, idle: timedelta | None):
-    return UserSession.ended_at.is_(None), UserSession.last_seen_at > now - (idle or idle_time())
+    return _live_since(now - (idle or idle_time()))
+
+
+def _live_since(idle_since):
+    """A session is live: not ended, and seen after ``idle_since`` (a time or a bound parameter)."""
+    return UserSession.ended_at.is_(None), UserSession.last_seen_at > idle_since
 
 
 def current(token: str | None, *, now: datetime, idle: timedelta | None = None) -> Current | None:
@@ -101,8 +106,7 @@ def checked(user_id):
     ``UserSession`` and ``User`` and selects ``UserSession.id`` and ``UserSession.last_seen_at``
     (for ``stale`` and ``seen``)."""
     return (user_id == bindparam("user_id"), UserSession.user_id == user_id, User.id == user_id, User.active,
-            UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None),
-            UserSession.last_seen_at > bindparam("idle_since"))
+            UserSession.token_hash == bindparam("token_hash"), *_live_since(bindparam("idle_since")))
 
 
 def stale(found, *, now: datetime) -> bool:

@@ -41,7 +41,11 @@ def open_attempt(user: User, contest: Contest) -> Attempt | None:
 
 def accepts_until(attempt: Attempt, contest: Contest) -> datetime:
     """The last moment a save is accepted: the deadline plus the contest's grace."""
-    return attempt.deadline_at + timedelta(seconds=contest.grace_s)
+    return _accepted_until(attempt.deadline_at, contest.grace_s)
+
+
+def _accepted_until(deadline_at: datetime, grace_s: int) -> datetime:
+    return deadline_at + timedelta(seconds=grace_s)
 
 
 def eligible(user: User, contest: Contest) -> bool:
@@ -229,7 +233,7 @@ def _save(attempt, answers: dict[int, int | None], now: datetime, prediction: in
     """The rules of a save, on the locked row of ``_LOCKED``."""
     if attempt.finished_at is not None:
         raise Conflict("Lượt thi đã kết thúc; câu trả lời gửi sau không được ghi.")
-    if now > attempt.deadline_at + timedelta(seconds=attempt.grace_s):
+    if now > _accepted_until(attempt.deadline_at, attempt.grace_s):
         _finish(db.session.get(Attempt, attempt.id), attempt.grace_s, now)
         raise Conflict("Đã hết giờ làm bài; câu trả lời gửi sau không được ghi. "
                        "Bài đã được nộp với các câu đã lưu trước đó.")
@@ -356,7 +360,7 @@ def submit_own(user: User, attempt_id: int, *, now: datetime, answers: dict[int,
 def _submit(attempt: Attempt, grace_s: int, now: datetime, answers: dict[int, int | None] | None,
             prediction: int | None) -> Attempt:
     if attempt.finished_at is None:
-        in_time = now <= attempt.deadline_at + timedelta(seconds=grace_s)
+        in_time = now <= _accepted_until(attempt.deadline_at, grace_s)
         if in_time:
             _write_answers(attempt.id, answers or {}, now)
         _finish(attempt, grace_s, now,
@@ -376,7 +380,7 @@ def _finish(attempt: Attempt, grace_s: int, now: datetime, prediction: int | Non
         return
     end = min(now, attempt.deadline_at)
     values = {"time_used_ms": max(0, int((end - attempt.started_at).total_seconds() * 1000)),
-              "finished_at": max(now if now <= attempt.deadline_at + timedelta(seconds=grace_s) else attempt.deadline_at,
+              "finished_at": max(now if now <= _accepted_until(attempt.deadline_at, grace_s) else attempt.deadline_at,
                                  attempt.started_at)}
     db.session.flush()  # anything the object still holds, before its row is written here
     values["score"], values["prediction"] = db.session.connection().execute(_SCORE(), {
@@ -507,8 +511,7 @@ def _DRAWN():  # noqa: N802
             .where(AttemptQuestion.attempt_id == bindparam("attempt_id")).order_by(AttemptQuestion.position))
 
 
-def question_count(attempt: Attempt | int) -> int:
-    attempt_id = attempt if isinstance(attempt, int) else attempt.id
+def question_count(attempt_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(AttemptQuestion)
                              .where(AttemptQuestion.attempt_id == attempt_id))
 
