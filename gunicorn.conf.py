@@ -13,11 +13,16 @@ bind = os.environ.get("QUIZ_BIND", "127.0.0.1:5000")
 # both apps under this file) 3 × 8 cost 10-15 % less CPU per request than 5 × 4, for the app
 # (a save 1.69 against 1.90 ms, a request of the whole attempt 3.3 against 3.5 ms) and for
 # the bare baseline alike (fewer processes switching on two cores, fewer pooled connections
-# each preparing its statements anew), at the same throughput and p99. Each process's pool
-# (DB_POOL_SIZE + DB_MAX_OVERFLOW, 15) covers its threads.
+# each preparing its statements anew), at the same throughput and p99.
 workers = int(os.environ.get("QUIZ_WORKERS", multiprocessing.cpu_count() + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("QUIZ_THREADS", "8"))
+# One pooled connection per thread. SQLAlchemy closes a connection beyond the pool's size (an
+# overflow one) when it is given back, so with a pool of 5 and 8 busy threads most requests
+# opened a new PostgreSQL connection: a server process forked, the session set up, every
+# statement prepared anew (bench_attempts: the server's new processes took 0.5-0.8 of the 2
+# cores). The workers read it from the environment this file runs in.
+os.environ.setdefault("QUIZ_DB_POOL_SIZE", str(threads))
 # How many connections (busy or idle keep-alive) one worker holds. A gthread worker accepts
 # whatever it can otherwise (1000): one worker took 26 of 32 keep-alive connections and, held
 # to one core by the GIL, served them all while the others idled. Twice its threads spreads
@@ -25,6 +30,9 @@ threads = int(os.environ.get("QUIZ_THREADS", "8"))
 # busy ones; behind nginx (which holds the clients) the upstream pool is smaller still.
 worker_connections = int(os.environ.get("QUIZ_WORKER_CONNECTIONS", threads * 2))
 timeout = 60
+# Each worker's heartbeat is a file it touches on every turn of its loop (2.5 % of a busy
+# worker's samples when the file was on disk): in memory where the machine has /dev/shm.
+worker_tmp_dir = os.environ.get("QUIZ_WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else None)
 graceful_timeout = 30
 keepalive = 5
 max_requests = 10000          # recycle workers now and then (guards against slow leaks)

@@ -76,7 +76,7 @@ def _warn_of_forwarding(app: Flask) -> None:
 
     @app.before_request
     def forwarded_without_trusted_proxies():
-        if not warned and "X-Forwarded-For" in request.headers:
+        if not warned and "HTTP_X_FORWARDED_FOR" in request.environ:
             warned.append(True)
             app.logger.warning(
                 "Yêu cầu có X-Forwarded-For nhưng QUIZ_TRUSTED_PROXIES chưa đặt: ứng dụng thấy mọi người dùng "

@@ -21,7 +21,8 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "REDIS_URL": (None, "Redis dùng chung cho giới hạn tần suất (và bộ nhớ đệm) khi chạy nhiều tiến trình"),
     "INSTANCE_PATH": (None, "Thư mục dữ liệu cục bộ (SQLite, khóa bí mật). Mặc định: ./instance"),
     "SQLITE_BUSY_TIMEOUT_MS": (10000, "SQLite: chờ khóa ghi tối đa (ms) trước khi báo bận"),
-    "DB_POOL_SIZE": (5, "PostgreSQL: số kết nối giữ sẵn mỗi tiến trình"),
+    "DB_POOL_SIZE": (8, "PostgreSQL: số kết nối giữ sẵn mỗi tiến trình; gunicorn.conf.py đặt bằng số luồng "
+                        "(QUIZ_THREADS): kết nối thêm bị đóng sau mỗi lần dùng, mở lại tốn cả hai phía"),
     "DB_MAX_OVERFLOW": (10, "PostgreSQL: số kết nối thêm khi đông"),
     "DB_POOL_TIMEOUT_S": (5, "PostgreSQL: chờ một kết nối rảnh trong pool tối đa (giây), quá thì báo bận (503)"),
     "DB_CONNECT_TIMEOUT_S": (5, "PostgreSQL: chờ kết nối mới, và kiểm tra kết nối cũ trong pool, tối đa (giây; ít nhất 2)"),

@@ -736,9 +736,58 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else float("nan")
 
 
-def run_phase(task: Task, slots: list, clients: int, owners: dict[str, set[int]]) -> dict:
-    """Fork ``clients`` generator processes sharing ``slots``, sample the CPU over the window,
-    and merge what they measured."""
+def sample_stacks(pid: int, seconds: float, output: Path) -> subprocess.Popen:
+    """py-spy sampling the gunicorn master ``pid`` and its workers for ``seconds`` (raw
+    collapsed stacks, one line per stack and count; idle threads left out)."""
+    spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen([str(spy) if spy.exists() else "py-spy", "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--gil",
+                             "--rate", "200", "--duration", str(math.ceil(seconds)), "--format", "raw",
+                             "--output", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+#: Where a sampled frame's time belongs, by the frame's file (first match).
+LAYERS = (("quiz view/service", "quiz/"), ("jinja2 (templates)", "jinja2/"), ("templates", "templates/"),
+          ("sqlalchemy", "sqlalchemy/"), ("psycopg", "psycopg/"), ("flask_login", "flask_login/"),
+          ("flask_wtf", "flask_wtf/"), ("flask", "flask/"), ("werkzeug", "werkzeug/"),
+          ("gunicorn", "gunicorn/"), ("itsdangerous", "itsdangerous/"))
+
+
+def summarise_stacks(raw: Path) -> str:
+    """Samples by request (the view in the stack), by layer of the innermost frame that is not
+    the standard library, and the hottest innermost frames."""
+    layers: dict[str, int] = {}
+    leaves: dict[str, int] = {}
+    views: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        frames, n = stack.split(";"), int(count)
+        total += n
+        layer = "python stdlib / other"
+        for frame in reversed(frames):
+            found = next((name for name, part in LAYERS if part in frame), None)
+            if found:
+                layer = found
+                break
+        layers[layer] = layers.get(layer, 0) + n
+        leaves[frames[-1]] = leaves.get(frames[-1], 0) + n
+        view = next((f.split(" ")[0] for f in frames if "attempts/views.py" in f), "outside a view")
+        views[view] = views.get(view, 0) + n
+    lines = [f"py-spy: {total:,} samples of the app's workers; by view:"]
+    lines += [f"  {name:<24} {n / total:6.1%}" for name, n in sorted(views.items(), key=lambda kv: -kv[1])]
+    lines.append("  by layer (the innermost frame outside the standard library):")
+    lines += [f"  {name:<24} {n / total:6.1%}" for name, n in sorted(layers.items(), key=lambda kv: -kv[1])]
+    lines.append("  hottest innermost frames:")
+    lines += [f"    {n / total:6.1%}  {frame[:110]}" for frame, n in sorted(leaves.items(), key=lambda kv: -kv[1])[:15]]
+    return "\n".join(lines)
+
+
+def run_phase(task: Task, slots: list, clients: int, owners: dict[str, set[int]], profile: Path | None = None,
+              app_pid: int | None = None) -> dict:
+    """Fork ``clients`` generator processes sharing ``slots``, sample the CPU over the window
+    (and, with ``profile``, the app's stacks), and merge what they measured."""
     ctx = mp.get_context("fork")
     barrier, results = ctx.Barrier(clients + 1), ctx.Queue()
     procs = [ctx.Process(target=generate, args=(task, slots[i::clients], barrier, results), daemon=True)
@@ -750,8 +799,11 @@ def run_phase(task: Task, slots: list, clients: int, owners: dict[str, set[int]]
         counted_from = time.perf_counter() + task.warmup
         time.sleep(task.warmup)
         before, machine_before = processes(), machine_ticks()
+        spy = sample_stacks(app_pid, task.duration - 0.5, profile) if profile else None
         time.sleep(max(0.0, counted_from + task.duration - time.perf_counter()))
         after, machine_after = processes(), machine_ticks()
+        if spy:
+            spy.wait(30)
         parts = [results.get(timeout=300) for _ in procs]
     finally:
         for proc in procs:
@@ -839,10 +891,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2, help="load generator processes (default 2)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)")
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: gunicorn.conf.py's)")
+    parser.add_argument("--profile", type=Path,
+                        help="a folder: sample the app's workers with py-spy (Python holding the GIL) during the first "
+                             "saves and attempts windows; raw stacks to <folder>/<phase>.txt, a summary printed")
     parser.add_argument("--database-url", default=os.environ.get("QUIZ_BENCH_DATABASE_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/test"),
                         help="a PostgreSQL server (the bench makes its own database there)")
     args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     if args.members < 2 * args.concurrency:
         parser.error("--members must be at least twice --concurrency (one set holds the save phase's attempts)")
     if args.members < args.concurrency + args.rush:
@@ -915,7 +972,10 @@ def main() -> None:
                 for phase in PHASES:
                     port = baseline.port if phase == "baseline" else app.port
                     task = Task(phase, port, args.warmup, args.duration, seed=n * 10 + PHASES.index(phase))
-                    result = run_phase(task, slots[phase], args.clients, owners)
+                    profile = args.profile / f"{phase}.txt" if args.profile and phase != "baseline" and n == 1 else None
+                    result = run_phase(task, slots[phase], args.clients, owners, profile, app.proc.pid)
+                    if profile:
+                        print(f"{phase} phase, " + summarise_stacks(profile), flush=True)
                     runs[phase].append(result)
                     figure = (f"{result['attempts_per_s']:.1f} attempts/s ({result['rps']:.0f} req/s)"
                               if phase == "attempts" else f"{result['rps']:.0f} req/s")

@@ -11,7 +11,7 @@ repo's config, as ``bench_attempts`` serves the app and its baseline; the access
                 (psycopg 3, a connection per thread)
   flask         a Flask app with one JSON route answering ``jsonify`` (no database)
   flask_upsert  the same route doing the baseline's upsert through SQLAlchemy Core on a pool
-                (as the app's engine: psycopg, pool_size 5)
+                (as the app's engine: psycopg, a pooled connection per thread)
 
 Measured per app: requests per second and the CPU its gunicorn workers used per request
 (user + system, from /proc), so that the figures hold whatever else the machine runs. The
@@ -70,7 +70,7 @@ def hello(attempt_id):
 
 
 flask_upsert = Flask("flask_upsert")
-engine = sa.create_engine(os.environ["BENCH_LAYERS_URL"], pool_size=5)
+engine = sa.create_engine(os.environ["BENCH_LAYERS_URL"], pool_size=int(os.environ["QUIZ_DB_POOL_SIZE"]))
 UPSERT = sa.text("INSERT INTO bench_baseline_answers (attempt_id, question_id, option_id, saved_at) "
                  "VALUES (:a, :q, :o, :t) ON CONFLICT (attempt_id, question_id) "
                  "DO UPDATE SET option_id = EXCLUDED.option_id, saved_at = EXCLUDED.saved_at")

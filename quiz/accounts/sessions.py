@@ -17,6 +17,7 @@ instance reads the same rows, so a session ended on one is ended on all.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -71,12 +72,16 @@ def current(token: str | None, *, now: datetime, idle: timedelta | None = None) 
     """The active account whose live session has ``token``, or None: one statement."""
     if not token or len(token) > 100:
         return None
-    row = db.session.execute(
-        select(User, UserSession.id, UserSession.last_seen_at)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == token_hash(token), *_live(now, idle), User.active)
-    ).first()
+    row = db.session.execute(_CURRENT(), {"token_hash": token_hash(token),
+                                          "idle_since": now - (idle or idle_time())}).first()
     return Current(*row) if row else None
+
+
+@functools.cache
+def _CURRENT():  # noqa: N802 - a constant built on first use (it runs on every page)
+    return (select(User, UserSession.id, UserSession.last_seen_at).join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == bindparam("token_hash"), *_live_since(bindparam("idle_since")),
+                   User.active))
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def guard_input():
-        texts = [request.path, request.user_agent.string, *(request.view_args or {}).values()]
+        texts = [request.path, request.headers.get("User-Agent", ""), *(request.view_args or {}).values()]
         texts += [t for key, value in request.args.items(multi=True) for t in (key, value)]
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             if request.is_json:

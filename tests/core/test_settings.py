@@ -1,6 +1,7 @@
 """Settings and the app factory: defaults < QUIZ_* environment < the caller's override."""
 from __future__ import annotations
 
+import runpy
 import stat
 import threading
 
@@ -79,7 +80,7 @@ def test_unknown_boolean_spelling_is_refused(raw):
 def test_empty_environment_variable_keeps_the_default():
     conf = settings.load(environ={"QUIZ_SECRET_KEY": "", "QUIZ_DB_POOL_SIZE": "", "QUIZ_RATELIMIT_ENABLED": ""})
     assert conf["SECRET_KEY"] is None
-    assert conf["DB_POOL_SIZE"] == 5
+    assert conf["DB_POOL_SIZE"] == 8
     assert conf["RATELIMIT_ENABLED"] is True
 
 
@@ -273,3 +274,16 @@ def test_no_temporary_files_are_left_behind(tmp_path):
     settings.resolve(settings.load({"INSTANCE_PATH": str(tmp_path)}, environ={}))
     settings.resolve(settings.load({"INSTANCE_PATH": str(tmp_path)}, environ={}))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]
+
+
+def test_gunicorn_pools_one_database_connection_per_thread(monkeypatch):
+    """A pool smaller than the threads would open a new connection for most requests under
+    load (SQLAlchemy closes an overflow connection when it is given back)."""
+    monkeypatch.setenv("QUIZ_THREADS", "6")
+    monkeypatch.setenv("QUIZ_DB_POOL_SIZE", "")
+    monkeypatch.delenv("QUIZ_DB_POOL_SIZE")
+    assert runpy.run_path(str(settings.ROOT / "gunicorn.conf.py"))["threads"] == 6
+    assert settings.load()["DB_POOL_SIZE"] == 6
+    monkeypatch.setenv("QUIZ_DB_POOL_SIZE", "12")  # set by hand: kept
+    runpy.run_path(str(settings.ROOT / "gunicorn.conf.py"))
+    assert settings.load()["DB_POOL_SIZE"] == 12
