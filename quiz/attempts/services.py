@@ -56,15 +56,21 @@ def eligible(user: User, contest: Contest) -> bool:
     if contest.eligibility == "units":
         if user.unit_id is None:
             return False
-        chosen, own = aliased(Unit), aliased(Unit)
-        return db.session.scalar(
-            select(EligibleUnit.unit_id).join(chosen, chosen.id == EligibleUnit.unit_id).join(own, own.id == user.unit_id)
-            .where(EligibleUnit.contest_id == contest.id,
-                   func.substr(own.path, 1, func.length(chosen.path)) == chosen.path).limit(1)) is not None
+        return db.session.scalar(_IN_CHOSEN_UNITS(), {"contest_id": contest.id, "unit_id": user.unit_id}) is not None
     keys = [column == value for column, value in ((RosterEntry.phone, user.phone), (RosterEntry.cccd, user.cccd))
             if value]
     return bool(keys) and db.session.scalar(
         select(RosterEntry.id).where(RosterEntry.contest_id == contest.id, or_(*keys)).limit(1)) is not None
+
+
+@functools.cache
+def _IN_CHOSEN_UNITS():  # noqa: N802 - a constant built on first use
+    """A chosen unit of the contest whose subtree holds the member's unit (by path prefix)."""
+    chosen, own = aliased(Unit), aliased(Unit)
+    return (select(EligibleUnit.unit_id).join(chosen, chosen.id == EligibleUnit.unit_id)
+            .join(own, own.id == bindparam("unit_id"))
+            .where(EligibleUnit.contest_id == bindparam("contest_id"),
+                   func.substr(own.path, 1, func.length(chosen.path)) == chosen.path).limit(1))
 
 
 @dataclass
@@ -471,11 +477,16 @@ def member_contests(user: User, now: datetime) -> MemberContests:
 
 def member_attempt(user: User, attempt_id: int) -> tuple[Attempt, Contest]:
     """The member's own attempt with its contest (one query); anyone else's answers as not found."""
-    found = db.session.execute(select(Attempt, Contest).join(Contest, Contest.id == Attempt.contest_id)
-                               .where(Attempt.id == attempt_id, Attempt.user_id == user.id)).first()
+    found = db.session.execute(_MEMBER_ATTEMPT(), {"attempt_id": attempt_id, "user_id": user.id}).first()
     if found is None:
         raise NotFound("Không tìm thấy lượt thi.")
     return found[0], found[1]
+
+
+@functools.cache
+def _MEMBER_ATTEMPT():  # noqa: N802
+    return (select(Attempt, Contest).join(Contest, Contest.id == Attempt.contest_id)
+            .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id")))
 
 
 @dataclass

@@ -3,10 +3,11 @@ a contest up, editing, copying and deleting it are in ``quiz.contests.setup``). 
 and no commit: the caller commits."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from quiz.audit import services as audit
@@ -37,10 +38,15 @@ def get_contest(contest_id: int) -> Contest:
 
 
 def contest_by_slug(slug: str) -> Contest:
-    contest = db.session.scalars(select(Contest).where(Contest.slug == slug)).first()
+    contest = db.session.scalars(_BY_SLUG(), {"slug": slug}).first()
     if contest is None:
         raise NotFound("Không tìm thấy cuộc thi.")
     return contest
+
+
+@functools.cache
+def _BY_SLUG():  # noqa: N802 - a constant built on first use (every start reads it)
+    return select(Contest).where(Contest.slug == bindparam("slug"))
 
 
 def get_round(contest: Contest, round_id: int) -> Round:
