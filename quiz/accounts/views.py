@@ -25,12 +25,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request,
+from flask import (Blueprint, flash, make_response, redirect, render_template, request,
                    session, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from quiz.accounts import hashing, management, services, sessions, throttle
-from quiz.accounts.access import roles_required, view_checks_session
+from quiz.accounts.access import keep_alive, must_change_password_first, roles_required, view_checks_session
 from quiz.accounts.forms import (ChangePasswordForm, DetailsForm, EmptyForm, LoginForm, RegistrationForm,
                                  RoleForm)
 from quiz.accounts.models import Role
@@ -61,12 +61,7 @@ def load_user(user_id: str):
     found = sessions.current(session.get("sid"), now=now)
     if found is None or str(found.user.id) != user_id:
         return None
-    if sessions.stale(found, now=now):
-        # The read ends first: on SQLite a write in a new transaction waits for the lock (busy
-        # timeout), where upgrading a read that another writer has overtaken fails at once.
-        db.session.commit()
-        sessions.seen(found, now=now)
-        db.session.commit()
+    keep_alive(found, now=now)
     return found.user
 
 
@@ -81,13 +76,11 @@ def _load_user_first():
 @bp.before_app_request
 def _must_change_password():
     """After a reset, every page leads to the change-password page until the password is changed."""
-    if request.endpoint in MUST_CHANGE_ALLOWS or request.endpoint is None:
-        return None
+    if request.endpoint in MUST_CHANGE_ALLOWS or request.endpoint is None or view_checks_session():
+        return None  # (a view that checks the login itself applies this rule itself: ``access.signed_in``)
     if not (current_user.is_authenticated and current_user.must_change_password):
         return None
-    if request.path.startswith("/api/"):
-        abort(403)
-    return redirect(url_for("accounts.change_password"))
+    return must_change_password_first()
 
 
 def _start_session(user) -> None:

@@ -289,11 +289,7 @@ def _LOCKED(checked: bool):  # noqa: N802 - a constant built on first use
     (``sessions.checked``: the session's id and mark come with it)."""
     stmt = (select(Attempt.id, Attempt.contest_id, Attempt.deadline_at, Attempt.finished_at, Contest.grace_s)
             .join(Contest, Contest.id == Attempt.contest_id).where(Attempt.id == bindparam("attempt_id")))
-    if checked:
-        stmt = (stmt.add_columns(UserSession.id.label("session_id"), UserSession.last_seen_at)
-                .join(User, User.id == Attempt.user_id).join(UserSession, UserSession.user_id == User.id)
-                .where(*sessions.checked(Attempt.user_id)))
-    return stmt.with_for_update(of=Attempt.__table__)
+    return (_checking(stmt) if checked else stmt).with_for_update(of=Attempt.__table__)
 
 
 @functools.cache
@@ -475,18 +471,30 @@ def member_contests(user: User, now: datetime) -> MemberContests:
     return found
 
 
-def member_attempt(user: User, attempt_id: int) -> tuple[Attempt, Contest]:
-    """The member's own attempt with its contest (one query); anyone else's answers as not found."""
-    found = db.session.execute(_MEMBER_ATTEMPT(), {"attempt_id": attempt_id, "user_id": user.id}).first()
+def member_attempt(caller: sessions.Key, attempt_id: int) -> tuple[Attempt, Contest, sessions.Current]:
+    """The caller's own attempt with its contest, and the caller's account and live session:
+    one statement, which checks the login as Flask-Login's loader would (``sessions.checked``).
+    NotFound when the attempt is not the caller's or the login is not live (the caller then
+    tells one from the other)."""
+    found = db.session.execute(_MEMBER_ATTEMPT(), {"attempt_id": attempt_id, **caller.params()}).first()
     if found is None:
         raise NotFound("Không tìm thấy lượt thi.")
-    return found[0], found[1]
+    return found[0], found[1], sessions.Current(*found[2:])
 
 
 @functools.cache
 def _MEMBER_ATTEMPT():  # noqa: N802
-    return (select(Attempt, Contest).join(Contest, Contest.id == Attempt.contest_id)
-            .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id")))
+    return _checking(select(Attempt, Contest).join(Contest, Contest.id == Attempt.contest_id)
+                     .where(Attempt.id == bindparam("attempt_id")), account=True)
+
+
+def _checking(stmt, *, account: bool = False):
+    """``stmt`` on the attempts, narrowed to the caller's own attempt in a live session of an
+    active account (``sessions.checked``, bound by ``Key.params()``); it selects the session's
+    id and mark after its columns, and with ``account`` the account before them."""
+    stmt = stmt.add_columns(*([User] if account else []), UserSession.id.label("session_id"), UserSession.last_seen_at)
+    return (stmt.join(User, User.id == Attempt.user_id).join(UserSession, UserSession.user_id == User.id)
+            .where(*sessions.checked(Attempt.user_id)))
 
 
 @dataclass
@@ -543,13 +551,14 @@ class MemberResult:
         return _room(self.contest, self.used, last, now)
 
 
-def member_result(user: User, attempt_id: int) -> MemberResult:
-    """The member's own attempt with its contest, its round, its number of questions and the
-    member's allowance in the round (one statement); anyone else's answers as not found."""
-    found = db.session.execute(_RESULT(), {"attempt_id": attempt_id, "user_id": user.id}).first()
+def member_result(caller: sessions.Key, attempt_id: int) -> tuple[MemberResult, sessions.Current]:
+    """The caller's own attempt with its contest, its round, its number of questions and the
+    member's allowance in the round, and the caller's account and live session: one statement,
+    which checks the login (``member_attempt``'s rule). NotFound as ``member_attempt``."""
+    found = db.session.execute(_RESULT(), {"attempt_id": attempt_id, **caller.params()}).first()
     if found is None:
         raise NotFound("Không tìm thấy lượt thi.")
-    return MemberResult(*found)
+    return MemberResult(*found[:6]), sessions.Current(*found[6:])
 
 
 @functools.cache
@@ -562,6 +571,6 @@ def _RESULT():  # noqa: N802
                    other.round_id == Attempt.round_id).scalar_subquery())
     last = (select(func.max(other.finished_at))
             .where(other.user_id == Attempt.user_id, other.contest_id == Attempt.contest_id).scalar_subquery())
-    return (select(Attempt, Contest, Round, total, used, last)
-            .join(Contest, Contest.id == Attempt.contest_id).join(Round, Round.id == Attempt.round_id)
-            .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id")))
+    return _checking(select(Attempt, Contest, Round, total, used, last)
+                     .join(Contest, Contest.id == Attempt.contest_id).join(Round, Round.id == Attempt.round_id)
+                     .where(Attempt.id == bindparam("attempt_id")), account=True)

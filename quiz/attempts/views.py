@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_login import current_user
 
 from quiz.accounts import sessions
-from quiz.accounts.access import checks_session_itself, unauthorized, view_checks_session
+from quiz.accounts.access import checks_session_itself, signed_in, unauthorized, view_checks_session
 from quiz.attempts import services
 from quiz.contests.services import contest_by_slug
 from quiz.contests.views import duration
@@ -143,10 +143,38 @@ def _closed_or_expired(attempt, contest, now: datetime):
     return None
 
 
+def _caller(now: datetime) -> sessions.Key | None:
+    """What the hot statements need to check the login themselves (``checks_session_itself``)."""
+    return sessions.key(session.get("sid"), session.get("_user_id"), now=now)
+
+
+def _own(read, attempt_id: int, now: datetime):
+    """``read`` (a service whose one statement finds the caller's own attempt and checks the
+    login) for a page: (what it found, None), or (None, the answer to give instead): the login
+    page when the login is not live, the change-password page, or 404 for anyone else's attempt."""
+    caller = _caller(now)
+    if caller is None:
+        return None, unauthorized()
+    try:
+        *found, signed = read(caller, attempt_id)
+    except NotFound:
+        db.session.rollback()
+        if not current_user.is_authenticated:  # Flask-Login's loader, as on any other page
+            return None, unauthorized()
+        raise
+    return found, signed_in(signed, now=now)
+
+
 @bp.get(f"/luot-thi/<{ID}:attempt_id>")
+@checks_session_itself
 def take(attempt_id: int):
-    attempt, contest = services.member_attempt(current_user, attempt_id)
+    """The attempt page: one statement checks the login and reads the attempt and its contest
+    (``services.member_attempt``), one reads the sheet."""
     now = utcnow()
+    found, instead = _own(services.member_attempt, attempt_id, now)
+    if instead:
+        return instead
+    attempt, contest = found
     elsewhere = _closed_or_expired(attempt, contest, now)
     if elsewhere:
         return elsewhere
@@ -164,7 +192,7 @@ def save(attempt_id: int):
     attempt (``services.save_own``); the account is loaded only to tell a lost login from
     someone else's attempt."""
     now = utcnow()
-    caller = sessions.key(session.get("sid"), session.get("_user_id"), now=now)
+    caller = _caller(now)
     if caller is None:
         return unauthorized()
     answers, prediction = _from_json()
@@ -190,10 +218,16 @@ def submit(attempt_id: int):
 
 
 @bp.get(f"/luot-thi/<{ID}:attempt_id>/ket-qua")
+@checks_session_itself
 def result(attempt_id: int):
-    found = services.member_result(current_user, attempt_id)
-    attempt, contest, round_ = found.attempt, found.contest, found.round
+    """The result: one statement checks the login and reads what the page shows
+    (``services.member_result``)."""
     now = utcnow()
+    read, instead = _own(services.member_result, attempt_id, now)
+    if instead:
+        return instead
+    found = read[0]
+    attempt, contest, round_ = found.attempt, found.contest, found.round
     if attempt.finished_at is None:
         elsewhere = _closed_or_expired(attempt, contest, now)
         if elsewhere is None:

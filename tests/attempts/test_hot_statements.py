@@ -1,6 +1,6 @@
 """The statements the autosave and the submit send (``statements`` in conftest): exact counts,
 so a statement added to the hot path fails here, and the login checks that the autosave's
-one statement does in place of Flask-Login's user load.
+one statement (and the attempt page's, and the result's) does in place of Flask-Login's user load.
 
 Counted are the statements a cursor runs: on SQLite the ``BEGIN IMMEDIATE`` of a POST is one
 of them; on PostgreSQL psycopg begins the transaction itself and the commit is not a statement."""
@@ -134,3 +134,65 @@ def test_a_submit_is_the_login_one_locked_read_one_upsert_and_one_scoring_statem
     with statements() as sent:  # again: the locked read finds it finished, nothing is written
         assert client.post(f"/luot-thi/{attempt_id}/nop", data=form).status_code == 302
     assert len(sent) == 2 + BEGIN[dialect(app)], sent
+
+
+PAGES = {"page": "/luot-thi/{}", "result": "/luot-thi/{}/ket-qua"}
+
+
+def lose_login(app, user_id, lost) -> None:
+    with app.app_context():
+        if lost == "ended":
+            sessions.end_all(_db.session.get(User, user_id), "all_devices", now=utcnow())
+        elif lost == "idle":
+            _db.session.execute(update(UserSession).where(UserSession.user_id == user_id)
+                                .values(last_seen_at=utcnow() - sessions.idle_time()))
+        elif lost == "deactivated":
+            _db.session.execute(update(User).where(User.id == user_id).values(active=False))
+        else:
+            _db.session.execute(update(User).where(User.id == user_id).values(must_change_password=True))
+        _db.session.commit()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_page_and_the_result_check_the_login_in_the_statement_that_reads_them(app, client, statements, taking,
+                                                                                  page):
+    """One statement reads the attempt with the account and checks the session (no user load
+    before it): the page then reads its sheet; the result needs nothing more (before the round
+    closes). A stale session mark is written by two more (a commit ends the read first)."""
+    user, attempt_id, _, _ = taking
+    if page == "result":
+        client.post(f"/luot-thi/{attempt_id}/nop", data={"csrf_token": taking[2]})
+    url = PAGES[page].format(attempt_id)
+    with statements() as sent:
+        response = client.get(url)
+    shown = {"page": 'name="q', "result": "Số câu đúng"}[page]
+    assert response.status_code == 200 and shown in response.get_data(as_text=True)
+    assert len(sent) == {"page": 2, "result": 1}[page] + (dialect(app) == "sqlite"), sent
+    long_ago = utcnow() - sessions.SEEN_EVERY - timedelta(minutes=1)
+    mark_seen(app, user.id, long_ago)
+    again = client.get(url)
+    assert again.status_code == 200 and shown in again.get_data(as_text=True)
+    with app.app_context():
+        assert _db.session.scalar(select(UserSession.last_seen_at).where(UserSession.user_id == user.id)) > long_ago
+
+
+@pytest.mark.parametrize("lost", ["ended", "idle", "deactivated", "must_change"])
+@pytest.mark.parametrize("page", PAGES)
+def test_the_page_and_the_result_refuse_a_lost_login_and_send_a_temporary_password_to_be_changed(
+        app, client, taking, page, lost):
+    user, attempt_id, _, _ = taking
+    lose_login(app, user.id, lost)
+    response = client.get(PAGES[page].format(attempt_id))
+    assert response.status_code == 302
+    expected = "/tai-khoan/doi-mat-khau" if lost == "must_change" else "/dang-nhap"
+    assert response.headers["Location"].startswith(expected), response.headers["Location"]
+    with app.app_context():
+        assert _db.session.get(Attempt, attempt_id).finished_at is None  # the result page finished nothing
+
+
+def test_a_page_without_a_login_in_its_cookie_goes_to_the_login(app, taking):
+    _, attempt_id, _, _ = taking
+    anonymous = app.test_client()
+    for url in PAGES.values():
+        response = anonymous.get(url.format(attempt_id))
+        assert response.status_code == 302 and response.headers["Location"].startswith("/dang-nhap"), url
