@@ -595,7 +595,7 @@ def rush_process(port: int, presses: list[tuple[float, Member]], start_at: float
     todo: queue.Queue = queue.Queue()
     for press in presses:
         todo.put(press)
-    starts, pages, errors, made = [], [], [], []
+    starts, pages, errors = [], [], []
     counts = {"error_count": 0, "attempts": 0}
     lock, done = threading.Lock(), threading.Barrier(threads)
 
@@ -750,14 +750,20 @@ LAYERS = (("quiz view/service", "quiz/"), ("jinja2 (templates)", "jinja2/"), ("t
           ("sqlalchemy", "sqlalchemy/"), ("psycopg", "psycopg/"), ("flask_login", "flask_login/"),
           ("flask_wtf", "flask_wtf/"), ("flask", "flask/"), ("werkzeug", "werkzeug/"),
           ("gunicorn", "gunicorn/"), ("itsdangerous", "itsdangerous/"))
+#: The stage of a request a stack is in: the first of these frames from the outermost one.
+STAGES = (("context push (the cookie's session opened)", "RequestContext.push"),
+          ("before-request hooks (login, CSRF, input guard)", "Flask.preprocess_request"),
+          ("view", "Flask.dispatch_request"),
+          ("after-request (headers, cookie)", "Flask.finalize_request"),
+          ("teardown (the database session ended)", "RequestContext.pop"))
 
 
 def summarise_stacks(raw: Path) -> str:
-    """Samples by request (the view in the stack), by layer of the innermost frame that is not
-    the standard library, and the hottest innermost frames."""
+    """Samples by stage of the request (the view's by view), by layer of the innermost frame
+    that is not the standard library, and the hottest innermost frames."""
+    stages: dict[str, int] = {}
     layers: dict[str, int] = {}
     leaves: dict[str, int] = {}
-    views: dict[str, int] = {}
     total = 0
     for line in raw.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
@@ -765,23 +771,23 @@ def summarise_stacks(raw: Path) -> str:
             continue
         frames, n = stack.split(";"), int(count)
         total += n
-        layer = "python stdlib / other"
-        for frame in reversed(frames):
-            found = next((name for name, part in LAYERS if part in frame), None)
-            if found:
-                layer = found
-                break
+        stage = next((name for frame in frames for name, marker in STAGES if frame.startswith(marker + " ")),
+                     "flask, other" if any(f.startswith("Flask.wsgi_app ") for f in frames)
+                     else "gunicorn: reading, writing, its loop")
+        if stage == "view":
+            stage = "view: " + next((f.split(" ")[0] for f in frames if "attempts/views.py" in f), "other")
+        stages[stage] = stages.get(stage, 0) + n
+        layer = next((name for frame in reversed(frames) for name, part in LAYERS if part in frame),
+                     "python stdlib / other")
         layers[layer] = layers.get(layer, 0) + n
         leaves[frames[-1]] = leaves.get(frames[-1], 0) + n
-        view = next((f.split(" ")[0] for f in frames if "attempts/views.py" in f), "outside a view")
-        views[view] = views.get(view, 0) + n
-    lines = [f"py-spy: {total:,} samples of the app's workers; by view:"]
-    lines += [f"  {name:<24} {n / total:6.1%}" for name, n in sorted(views.items(), key=lambda kv: -kv[1])]
-    lines.append("  by layer (the innermost frame outside the standard library):")
-    lines += [f"  {name:<24} {n / total:6.1%}" for name, n in sorted(layers.items(), key=lambda kv: -kv[1])]
-    lines.append("  hottest innermost frames:")
-    lines += [f"    {n / total:6.1%}  {frame[:110]}" for frame, n in sorted(leaves.items(), key=lambda kv: -kv[1])[:15]]
-    return "\n".join(lines)
+
+    def table(counts: dict[str, int], limit: int = 20) -> list[str]:
+        return [f"  {n / total:6.1%}  {name[:110]}" for name, n in sorted(counts.items(), key=lambda kv: -kv[1])[:limit]]
+
+    return "\n".join([f"py-spy: {total:,} samples of the app's workers holding the GIL; by stage of the request:",
+                      *table(stages), "by layer (the innermost frame outside the standard library):", *table(layers),
+                      "hottest innermost frames:", *table(leaves, 12)])
 
 
 def run_phase(task: Task, slots: list, clients: int, owners: dict[str, set[int]], profile: Path | None = None,
