@@ -48,9 +48,11 @@ bp = Blueprint("accounts", __name__)
 ID = f"int(max={MAX_ID})"
 PER_PAGE = 50
 #: What a member with a temporary password may still reach: the change itself, logging out,
-#: static files, and an attempt's autosave (a script's call; starting an attempt is not here).
-MUST_CHANGE_ALLOWS = frozenset({"accounts.change_password", "accounts.logout", "static", "attempts.save",
-                                "units.search"})
+#: static files (starting an attempt is not here). The views that check the login themselves
+#: (``access.checks_session_itself``) are not sent by the hook below: the attempt page and the
+#: result apply the rule themselves (``access.signed_in``); the autosave and the submit let an
+#: attempt's answers through, so that none is lost to a reset.
+MUST_CHANGE_ALLOWS = frozenset({"accounts.change_password", "accounts.logout", "static", "units.search"})
 
 
 def load_user(user_id: str):

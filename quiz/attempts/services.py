@@ -294,8 +294,8 @@ def _LOCKED(checked: bool):  # noqa: N802 - a constant built on first use
 
 @functools.cache
 def _OWN_ATTEMPT():  # noqa: N802 - a constant built on first use
-    return (select(Attempt, Contest.grace_s).join(Contest, Contest.id == Attempt.contest_id)
-            .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
+    return (_checking(select(Attempt, Contest.grace_s).join(Contest, Contest.id == Attempt.contest_id)
+                      .where(Attempt.id == bindparam("attempt_id")))
             .with_for_update(of=Attempt.__table__).execution_options(populate_existing=True))
 
 
@@ -349,13 +349,17 @@ def submit(attempt: Attempt, contest: Contest, *, now: datetime, answers: dict[i
     return _submit(_lock(attempt), contest.grace_s, now, answers, prediction)
 
 
-def submit_own(user: User, attempt_id: int, *, now: datetime, answers: dict[int, int | None] | None = None,
+def submit_own(caller: sessions.Key, attempt_id: int, *, now: datetime, answers: dict[int, int | None] | None = None,
                prediction: int | None = None) -> Attempt:
-    """``submit`` of the member's own attempt named by id: found, checked to be the member's and
-    locked in one statement; anyone else's answers as not found."""
-    found = db.session.execute(_OWN_ATTEMPT(), {"attempt_id": attempt_id, "user_id": user.id}).first()
+    """``submit`` of the caller's own attempt named by id, as ``save_own`` saves: one statement
+    finds it, checks that it is the caller's and that the caller's session is live and the
+    account active, and locks it; a stale session mark is written with the submit. NotFound
+    when any of that fails (the caller then tells a lost login from someone else's attempt)."""
+    found = db.session.execute(_OWN_ATTEMPT(), {"attempt_id": attempt_id, **caller.params()}).first()
     if found is None:
         raise NotFound("Không tìm thấy lượt thi.")
+    if sessions.stale(found, now=now):
+        sessions.seen(found, now=now)
     return _submit(found[0], found[1], now, answers, prediction)
 
 

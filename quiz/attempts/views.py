@@ -143,26 +143,32 @@ def _closed_or_expired(attempt, contest, now: datetime):
     return None
 
 
-def _caller(now: datetime) -> sessions.Key | None:
-    """What the hot statements need to check the login themselves (``checks_session_itself``)."""
-    return sessions.key(session.get("sid"), session.get("_user_id"), now=now)
-
-
-def _own(read, attempt_id: int, now: datetime):
-    """``read`` (a service whose one statement finds the caller's own attempt and checks the
-    login) for a page: (what it found, None), or (None, the answer to give instead): the login
-    page when the login is not live, the change-password page, or 404 for anyone else's attempt."""
-    caller = _caller(now)
+def _checked(work, now: datetime):
+    """``work(caller)``: a service whose one statement checks the login itself
+    (``checks_session_itself``: the cookie's token and account, ``sessions.Key``). Returns (its
+    result, None), or (None, the login page) when the cookie names no live login of an active
+    account; NotFound, when the login is live, is someone else's attempt (404)."""
+    caller = sessions.key(session.get("sid"), session.get("_user_id"), now=now)
     if caller is None:
         return None, unauthorized()
     try:
-        *found, signed = read(caller, attempt_id)
+        return work(caller), None
     except NotFound:
         db.session.rollback()
-        if not current_user.is_authenticated:  # Flask-Login's loader, as on any other page
+        if not current_user.is_authenticated:  # Flask-Login's loader tells which
             return None, unauthorized()
         raise
-    return found, signed_in(signed, now=now)
+
+
+def _page(read, attempt_id: int, now: datetime):
+    """``_checked`` for a page: ``read`` also loads the account (``sessions.Current``, last),
+    which becomes the request's ``current_user`` (``access.signed_in``). Returns (what it read,
+    None), or (None, the answer instead: the login page, the change-password page)."""
+    found, instead = _checked(lambda caller: read(caller, attempt_id), now)
+    if instead is None:
+        *found, signed = found
+        instead = signed_in(signed, now=now)
+    return found, instead
 
 
 @bp.get(f"/luot-thi/<{ID}:attempt_id>")
@@ -171,7 +177,7 @@ def take(attempt_id: int):
     """The attempt page: one statement checks the login and reads the attempt and its contest
     (``services.member_attempt``), one reads the sheet."""
     now = utcnow()
-    found, instead = _own(services.member_attempt, attempt_id, now)
+    found, instead = _page(services.member_attempt, attempt_id, now)
     if instead:
         return instead
     attempt, contest = found
@@ -192,26 +198,33 @@ def save(attempt_id: int):
     attempt (``services.save_own``); the account is loaded only to tell a lost login from
     someone else's attempt."""
     now = utcnow()
-    caller = _caller(now)
-    if caller is None:
-        return unauthorized()
-    answers, prediction = _from_json()
-    try:
-        saved = services.save_own(caller, attempt_id, answers, now=now, prediction=prediction)
-    except NotFound:
-        db.session.rollback()
-        if not current_user.is_authenticated:
-            return unauthorized()
-        raise
+
+    def save_answers(caller):
+        answers, prediction = _from_json()
+        return services.save_own(caller, attempt_id, answers, now=now, prediction=prediction)
+
+    saved, instead = _checked(save_answers, now)
+    if instead:
+        return instead
     db.session.commit()
     return jsonify(saved=saved.count, server_time=local(now, _tz()).isoformat(timespec="seconds"),
                    seconds_left=_seconds_left(saved, now))
 
 
 @bp.post(f"/luot-thi/<{ID}:attempt_id>/nop")
+@checks_session_itself
 def submit(attempt_id: int):
-    answers, prediction = _from_json() if request.is_json else _from_form()
-    services.submit_own(current_user, attempt_id, now=utcnow(), answers=answers, prediction=prediction)
+    """The final submit: one statement checks the login, finds and locks the attempt
+    (``services.submit_own``), as the autosave's does."""
+    now = utcnow()
+
+    def submit_answers(caller):
+        answers, prediction = _from_json() if request.is_json else _from_form()
+        return services.submit_own(caller, attempt_id, now=now, answers=answers, prediction=prediction)
+
+    _, instead = _checked(submit_answers, now)
+    if instead:
+        return instead
     db.session.commit()
     url = url_for("attempts.result", attempt_id=attempt_id)
     return jsonify(result_url=url) if request.is_json else redirect(url)
@@ -223,7 +236,7 @@ def result(attempt_id: int):
     """The result: one statement checks the login and reads what the page shows
     (``services.member_result``)."""
     now = utcnow()
-    read, instead = _own(services.member_result, attempt_id, now)
+    read, instead = _page(services.member_result, attempt_id, now)
     if instead:
         return instead
     found = read[0]

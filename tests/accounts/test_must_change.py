@@ -63,12 +63,14 @@ def test_the_member_must_change_the_temporary_password(client, app, people):
     assert Auth(client).login(MEMBER, "matkhaumoi789").status_code == 302
 
 
-def test_logging_out_and_the_autosave_api_are_not_redirected(client, app, people):
+def test_logging_out_the_autosave_and_the_submit_are_not_redirected(client, app, people):
     password = reset_by_admin(app, people["member"])
     Auth(client).login(MEMBER, password)
     token = csrf_token(client, CHANGE)
     r = client.post("/api/luot-thi/123/luu", json={"answers": {}}, headers={"X-CSRFToken": token})
     assert r.status_code == 404 and r.is_json                       # answered by the attempts API itself
+    r = client.post("/luot-thi/123/nop", data={"csrf_token": token})  # and the submit: no answer lost
+    assert r.status_code == 404
     assert client.get("/api/don-vi?q=ro").status_code == 200
     with client.get("/static/css/site.css") as r:
         assert r.status_code == 200

@@ -121,19 +121,40 @@ def test_the_save_refuses_at_once_a_login_ended_idle_or_of_a_deactivated_account
         assert _db.session.scalar(select(Answer.option_id).where(Answer.attempt_id == attempt_id)) is None
 
 
-def test_a_submit_is_the_login_one_locked_read_one_upsert_and_one_scoring_statement(app, client, statements, taking):
+def test_a_submit_is_one_locked_read_that_checks_the_login_one_upsert_and_one_scoring_statement(
+        app, client, statements, taking):
     _, attempt_id, token, drawn = taking
     form = {"csrf_token": token, **{f"q{q}": right for q, right, _ in drawn[:5]}, "prediction": "77"}
     with statements() as sent:
         response = client.post(f"/luot-thi/{attempt_id}/nop", data=form)
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/luot-thi/{attempt_id}/ket-qua")
-    assert len(sent) == 4 + BEGIN[dialect(app)], sent
+    assert len(sent) == 3 + BEGIN[dialect(app)], sent
     with app.app_context():
         attempt = _db.session.get(Attempt, attempt_id)
         assert (attempt.score, attempt.prediction) == (5, 77) and attempt.finished_at is not None
     with statements() as sent:  # again: the locked read finds it finished, nothing is written
         assert client.post(f"/luot-thi/{attempt_id}/nop", data=form).status_code == 302
-    assert len(sent) == 2 + BEGIN[dialect(app)], sent
+    assert len(sent) == 1 + BEGIN[dialect(app)], sent
+
+
+def test_a_submit_refuses_a_lost_login(app, client, taking):
+    user, attempt_id, token, drawn = taking
+    lose_login(app, user.id, "ended")
+    response = client.post(f"/luot-thi/{attempt_id}/nop", data={"csrf_token": token})
+    assert response.status_code == 302 and "/dang-nhap" in response.headers["Location"]
+    with app.app_context():
+        assert _db.session.get(Attempt, attempt_id).finished_at is None
+
+
+def test_a_submit_writes_a_stale_session_mark_with_it(app, client, taking):
+    user, attempt_id, token, drawn = taking
+    long_ago = utcnow() - sessions.SEEN_EVERY - timedelta(minutes=1)
+    mark_seen(app, user.id, long_ago)
+    response = client.post(f"/luot-thi/{attempt_id}/nop", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/ket-qua")
+    with app.app_context():
+        assert _db.session.get(Attempt, attempt_id).finished_at is not None
+        assert _db.session.scalar(select(UserSession.last_seen_at).where(UserSession.user_id == user.id)) > long_ago
 
 
 PAGES = {"page": "/luot-thi/{}", "result": "/luot-thi/{}/ket-qua"}
