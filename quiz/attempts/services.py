@@ -501,6 +501,10 @@ def _checking(stmt, *, account: bool = False):
             .where(*sessions.checked(Attempt.user_id)))
 
 
+#: An option's letter by its place in the drawn order.
+LETTERS = "ABCDEFGH"
+
+
 @dataclass
 class SheetQuestion:
     """A drawn question as the member sees it: options in the drawn order, and the saved choice."""
@@ -509,6 +513,11 @@ class SheetQuestion:
     question: snapshot.Question
     options: list[snapshot.Option]
     chosen: int | None
+
+    @property
+    def lettered(self) -> list[tuple[str, snapshot.Option]]:
+        """(letter, option) in the drawn order: what the pages list (no loop index in them)."""
+        return list(zip(LETTERS, self.options))
 
 
 def sheet(attempt: Attempt, contest: Contest) -> list[SheetQuestion]:

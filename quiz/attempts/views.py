@@ -188,7 +188,7 @@ def take(attempt_id: int):
     seconds_left = _seconds_left(attempt, now)
     return render_template("attempts/take.html", attempt=attempt, contest=contest, questions=questions,
                            answered=sum(q.chosen is not None for q in questions),
-                           seconds_left=seconds_left, clock=mm_ss(seconds_left), letters="ABCDEFGH")
+                           seconds_left=seconds_left, clock=mm_ss(seconds_left))
 
 
 @bp.post(f"/api/luot-thi/<{ID}:attempt_id>/luu")
@@ -250,4 +250,4 @@ def result(attempt_id: int):
                            total=found.total, used=mm_ss((attempt.time_used_ms or 0) / 1000),
                            room=found.allowance(now), round_open=round_.opens_at <= now < round_.closes_at,
                            place=rankings.place(round_, current_user.id) if round_.published_at else None,
-                           questions=services.sheet(attempt, contest) if show_key else None, letters="ABCDEFGH")
+                           questions=services.sheet(attempt, contest) if show_key else None)
