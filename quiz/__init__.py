@@ -123,4 +123,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
+    # A login is a row of its own (``quiz.accounts.sessions``): ended by logout, a lock or a
+    # reset on every instance, idle after the configured time. Flask-Login's "basic" protection
+    # added nothing to it (no page asks for a fresh login) and cost every request: a SHA-512
+    # of the address and browser, 128 characters more in the signed cookie to decode, and the
+    # cookie written again whenever a phone's address changed.
+    login_manager.session_protection = None

@@ -26,6 +26,13 @@ phases of --duration seconds, after --warmup seconds that are not counted:
   attempts  each thread takes members in turn through a whole attempt: start (POST) → the
             attempt page (GET) → 2 batched saves → submit (the page's form, POST) → the
             result page (GET)
+  frame_saves     the saves phase's requests, to the app's frame: the real app (a third
+            gunicorn under the same config) with a route that sends the baseline's upsert and
+            checks nothing, behind every hook of the app (the cookie's session, CSRF, the input
+            guard, the security headers) and its database session: the fastest any save of
+            this app can be
+  frame_attempts  six such requests in an attempt's order (four POSTs, two GETs of a route
+            that sends one SELECT): the most attempts per second this app's frame allows
 
 Before the repeats, the synchronized start (the moment a round opens): --rush fresh members
 (none has an attempt yet) each press "Bắt đầu" once, at a moment drawn uniformly over
@@ -37,7 +44,8 @@ Every answer's status is checked; errors are counted and shown. The CPU used dur
 window is split by process (app, baseline, PostgreSQL, load generator, anything else), to
 show what limits the figures. Figures are medians over --repeat repeats; save_ratio is
 save_rps / baseline_rps (both medians); p99_ms is the 99th percentile of every request of
-the attempts phase (all five kinds together), median over the repeats.
+the attempts phase (all five kinds together), median over the repeats; frame_save_ratio is
+the frame's saves per second / baseline_rps, frame_attempts_per_s the frame's attempts.
 
     .venv/bin/python scripts/bench_attempts.py [--members 2100] [--rush 2000] [--rush-window 60]
         [--rush-threads 32] [--duration 10] [--warmup 2]
@@ -47,7 +55,8 @@ Database server: --database-url (default postgresql://postgres@127.0.0.1:5432/te
 database ``bench_attempts`` (QUIZ_BENCH_DATABASE_NAME) is made beside it and dropped at the end. Targets on a 2-core
 machine: save_ratio ≥ 0.5, ≥ 100 complete attempts per second, p99 under 1000 ms, the
 synchronized start's p95 under 1000 ms, no errors. Last line: machine-readable figures
-(``start_p95_ms``: the synchronized start's).
+(``start_p95_ms``: the synchronized start's; ``frame_save_ratio`` and ``frame_attempts_per_s``:
+the ceilings the app's frame sets, measured in the same run).
 """
 from __future__ import annotations
 
@@ -88,7 +97,7 @@ SLUG = "do-hieu-nang"
 PASSWORD = "thisinh2026"
 PASSWORD_HASH = "pbkdf2:sha256:1000"  # cheap on purpose: logins are set-up, not measured
 DRAW = [("Chuyên đề năm 2026 – Bắc Ninh", 12), ("Chỉ thị 05-CT/TW và Kết luận 01-KL/TW (chung)", 8)]
-PHASES = ("baseline", "saves", "attempts")
+PHASES = ("baseline", "saves", "attempts", "frame_saves", "frame_attempts")
 STEPS = ("start", "page", "save", "submit", "result")
 
 
@@ -218,6 +227,43 @@ def app(environ, start_response):
         data = b"{}"
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
     return [data]
+'''
+
+
+FRAME_APP = '''\
+"""bench_attempts' frame: the real app (its hooks: the cookie's session, CSRF, the input guard,
+the security headers; its database session and pool) with two routes that send one statement
+each and check nothing: the least a request of an attempt costs in this app."""
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from flask import jsonify, request
+
+from quiz import create_app
+from quiz.accounts.access import checks_session_itself
+from quiz.extensions import db
+
+app = create_app()
+UPSERT = sa.text("INSERT INTO bench_baseline_answers (attempt_id, question_id, option_id, saved_at) "
+                 "VALUES (:a, :q, :o, :t) ON CONFLICT (attempt_id, question_id) "
+                 "DO UPDATE SET option_id = EXCLUDED.option_id, saved_at = EXCLUDED.saved_at")
+READ = sa.text("SELECT count(*) FROM bench_baseline_answers WHERE attempt_id = :a")
+
+
+@app.post("/api/bench/<int:slot>/luu")
+@checks_session_itself
+def frame_save(slot):
+    question_id, option_id = next(iter(request.get_json()["answers"].items()))
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    db.session.execute(UPSERT, {"a": slot, "q": int(question_id), "o": int(option_id), "t": now})
+    db.session.commit()
+    return jsonify(saved=1, server_time=now.isoformat(timespec="seconds"))
+
+
+@app.get("/bench/<int:slot>")
+@checks_session_itself
+def frame_page(slot):
+    return f"<!doctype html><p>{db.session.execute(READ, {'a': slot}).scalar_one()}</p>"
 '''
 
 
@@ -506,6 +552,42 @@ def drive_saves(client: Client, record: Record, rnd: random.Random, window: Wind
     submit(client, Record(), member, sheet, {}, 0)
 
 
+def drive_frame_saves(client: Client, record: Record, rnd: random.Random, window: Window, member: Member,
+                      ready) -> None:
+    """The saves phase's requests (JSON, X-CSRFToken, the member's cookie) to the frame's route."""
+    ready()
+    path = f"/api/bench/{int(member.phone)}/luu"
+    while time.perf_counter() < window.stop_at:
+        choices = {q: rnd.randint(1, 400) for q in rnd.sample(range(1, 21), rnd.randint(2, 5))}
+        try:
+            call(client, record, "save", 200, "POST", path, member, answers_body(choices), "application/json")
+        except StepFailed:
+            time.sleep(0.05)
+
+
+#: An attempt's six requests in order, as the frame serves them: the four POSTs (start, two saves,
+#: submit) as the frame's save, the two pages (the attempt page, the result) as its page.
+FRAME_ATTEMPT = (("start", "POST"), ("page", "GET"), ("save", "POST"), ("save", "POST"), ("submit", "POST"),
+                 ("result", "GET"))
+
+
+def drive_frame_attempts(client: Client, record: Record, rnd: random.Random, window: Window, member: Member,
+                         ready) -> None:
+    ready()
+    slot = int(member.phone)
+    while time.perf_counter() < window.stop_at:
+        try:
+            for step, method in FRAME_ATTEMPT:
+                if method == "GET":
+                    call(client, record, step, 200, "GET", f"/bench/{slot}", member)
+                else:
+                    body = answers_body({rnd.randint(1, 20): rnd.randint(1, 400)})
+                    call(client, record, step, 200, "POST", f"/api/bench/{slot}/luu", member, body, "application/json")
+            record.attempts.append(time.perf_counter())
+        except StepFailed:
+            time.sleep(0.05)
+
+
 def drive_attempts(client: Client, record: Record, rnd: random.Random, window: Window, members: queue.Queue,
                    ready) -> None:
     ready()
@@ -549,7 +631,8 @@ def generate(task: Task, slots: list, barrier, results) -> None:
 
     records = [Record() for _ in slots]
     clients = [Client(task.port) for _ in slots]
-    drive = {"baseline": drive_baseline, "saves": drive_saves, "attempts": drive_attempts}[task.phase]
+    drive = {"baseline": drive_baseline, "saves": drive_saves, "attempts": drive_attempts,
+             "frame_saves": drive_frame_saves, "frame_attempts": drive_frame_attempts}[task.phase]
     failures = []
 
     def run(i):
@@ -853,13 +936,13 @@ def median(values) -> float:
 
 def report(runs: dict[str, list[dict]], cores: int) -> None:
     print()
-    print(f"{'phase':<9} {'req/s':>8} {'attempts/s':>11} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7}"
+    print(f"{'phase':<14} {'req/s':>8} {'attempts/s':>11} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7}"
           f"   CPU in cores of {cores}: app / baseline / postgres / generator / other / idle")
     for phase in PHASES:
         r = runs[phase]
         cpu = {k: median([x["cpu"][k] for x in r]) for k in r[0]["cpu"]}
-        per_s = f"{median([x['attempts_per_s'] for x in r]):.1f}" if phase == "attempts" else ""
-        print(f"{phase:<9} {median([x['rps'] for x in r]):>8.1f} {per_s:>11} {median([x['p50'] for x in r]):>7.1f} "
+        per_s = f"{median([x['attempts_per_s'] for x in r]):.1f}" if phase.endswith("attempts") else ""
+        print(f"{phase:<14} {median([x['rps'] for x in r]):>8.1f} {per_s:>11} {median([x['p50'] for x in r]):>7.1f} "
               f"{median([x['p95'] for x in r]):>7.1f} {median([x['p99'] for x in r]):>7.1f} "
               f"{sum(x['error_count'] for x in r):>7}   "
               + " / ".join(f"{cpu[k]:.2f}" for k in ("app", "baseline", "postgres", "generator", "other", "idle")))
@@ -898,8 +981,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)")
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: gunicorn.conf.py's)")
     parser.add_argument("--profile", type=Path,
-                        help="a folder: sample the app's workers with py-spy (Python holding the GIL) during the first "
-                             "saves and attempts windows; raw stacks to <folder>/<phase>.txt, a summary printed")
+                        help="a folder: sample the app's (or the frame's) workers with py-spy (Python holding the GIL) "
+                             "during each phase's first window; raw stacks to <folder>/<phase>.txt, a summary printed")
     parser.add_argument("--database-url", default=os.environ.get("QUIZ_BENCH_DATABASE_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/test"),
                         help="a PostgreSQL server (the bench makes its own database there)")
@@ -929,16 +1012,19 @@ def main() -> None:
             env.update({"QUIZ_WORKERS": str(args.workers)} if args.workers else {})
             env.update({"QUIZ_THREADS": str(args.threads)} if args.threads else {})
             (folder / "bench_baseline.py").write_text(BASELINE_APP)
+            (folder / "bench_frame.py").write_text(FRAME_APP)
             servers.append(Server("app", "quiz:create_app()", env, folder))
             servers.append(Server("baseline", "bench_baseline:app", env, folder, chdir=folder))
-            app, baseline = servers
+            servers.append(Server("frame", "bench_frame:app", {**env, "PYTHONPATH": str(ROOT)}, folder, chdir=folder))
+            app, baseline, frame = servers
             app.wait_ready("/dang-nhap")
             baseline.wait_ready("/")
+            frame.wait_ready("/dang-nhap")
             conf = gunicorn_settings({k: v for k, v in env.items() if k.startswith("QUIZ_")})
             print(f"gunicorn -c gunicorn.conf.py: {conf['workers']} workers × {conf['threads']} threads "
                   f"({conf['worker_class']}, {conf.get('worker_connections', 1000)} connections each, keepalive {conf['keepalive']} s, "
                   f"max_requests {conf['max_requests']}) "
-                  f"for the app (:{app.port}) and the baseline (:{baseline.port})")
+                  f"for the app (:{app.port}), the baseline (:{baseline.port}) and the app's frame (:{frame.port})")
 
             members = [Member(phone(i)) for i in range(1, args.members + 1)]
             started = time.perf_counter()
@@ -968,23 +1054,28 @@ def main() -> None:
                     q.put(member)
                 queues.append(q)
             slots = {"baseline": list(range(args.concurrency)), "saves": savers,
-                     "attempts": [queues[i % args.clients] for i in range(args.concurrency)]}
-            owners = {"app": {app.proc.pid}, "baseline": {baseline.proc.pid}}
+                     "attempts": [queues[i % args.clients] for i in range(args.concurrency)],
+                     "frame_saves": savers, "frame_attempts": savers}
+            # The frame's workers count as the app's: they are the app under test in its phases.
+            owners = {"app": {app.proc.pid, frame.proc.pid}, "baseline": {baseline.proc.pid}}
+            ports = {"baseline": baseline.port, "saves": app.port, "attempts": app.port,
+                     "frame_saves": frame.port, "frame_attempts": frame.port}
             runs: dict[str, list[dict]] = {phase: [] for phase in PHASES}
-            print(f"\n{args.repeat} repeats × 3 phases of {args.warmup:g} + {args.duration:g} s, {args.concurrency} "
+            print(f"\n{args.repeat} repeats × {len(PHASES)} phases of {args.warmup:g} + {args.duration:g} s, {args.concurrency} "
                   f"connections from {args.clients} processes")
             for n in range(1, args.repeat + 1):
                 line = []
                 for phase in PHASES:
-                    port = baseline.port if phase == "baseline" else app.port
+                    port = ports[phase]
                     task = Task(phase, port, args.warmup, args.duration, seed=n * 10 + PHASES.index(phase))
                     profile = args.profile / f"{phase}.txt" if args.profile and phase != "baseline" and n == 1 else None
-                    result = run_phase(task, slots[phase], args.clients, owners, profile, app.proc.pid)
+                    server = frame if phase.startswith("frame") else app
+                    result = run_phase(task, slots[phase], args.clients, owners, profile, server.proc.pid)
                     if profile:
                         print(f"{phase} phase, " + summarise_stacks(profile), flush=True)
                     runs[phase].append(result)
                     figure = (f"{result['attempts_per_s']:.1f} attempts/s ({result['rps']:.0f} req/s)"
-                              if phase == "attempts" else f"{result['rps']:.0f} req/s")
+                              if phase.endswith("attempts") else f"{result['rps']:.0f} req/s")
                     line.append(f"{phase} {figure}, p99 {result['p99']:.0f} ms"
                                 + (f", {result['error_count']} errors" if result["error_count"] else ""))
                     time.sleep(1)
@@ -1002,7 +1093,12 @@ def main() -> None:
     baseline_rps = median([x["rps"] for x in runs["baseline"]])
     attempts = median([x["attempts_per_s"] for x in runs["attempts"]])
     p99 = median([x["p99"] for x in runs["attempts"]])
+    frame_ratio = median([x["rps"] for x in runs["frame_saves"]]) / baseline_rps
+    frame_attempts = median([x["attempts_per_s"] for x in runs["frame_attempts"]])
     print(f"\nerrors: {errors}; connections reopened after the server closed them: {reconnects}")
+    print(f"the app's frame (its hooks, cookie session, CSRF, headers, one statement a request, nothing checked): "
+          f"saves at {frame_ratio:.3f} of the baseline, {frame_attempts:.1f} attempts/s of six such requests: "
+          "no save or attempt of this app can go faster")
     print(f"targets: save_ratio ≥ 0.5 {'met' if save_rps / baseline_rps >= 0.5 else 'NOT met'}, "
           f"≥ 100 attempts/s {'met' if attempts >= 100 else 'NOT met'}, "
           f"p99 < 1000 ms {'met' if p99 < 1000 else 'NOT met'}, "
@@ -1010,7 +1106,8 @@ def main() -> None:
           + f"no errors {'met' if not errors else 'NOT met'}")
     print(f"save_rps={save_rps:.1f} baseline_rps={baseline_rps:.1f} save_ratio={save_rps / baseline_rps:.3f} "
           f"attempts_per_s={attempts:.1f} p99_ms={p99:.0f}"
-          + (f" start_p95_ms={rush['start_p95']:.0f}" if rush else ""))
+          + (f" start_p95_ms={rush['start_p95']:.0f}" if rush else "")
+          + f" frame_save_ratio={frame_ratio:.3f} frame_attempts_per_s={frame_attempts:.1f}")
 
 
 if __name__ == "__main__":
