@@ -525,15 +525,21 @@ class Window:
     counted_from = stop_at = 0.0
 
 
-def drive_baseline(client: Client, record: Record, rnd: random.Random, window: Window, slot: int, ready) -> None:
-    ready()
-    path = f"/api/luot-thi/{slot + 1}/luu"
+def random_saves(client: Client, record: Record, rnd: random.Random, window: Window, path: str,
+                 member: Member | None = None) -> None:
+    """JSON batches of 2–5 made-up answers POSTed to ``path`` until the window ends (for the
+    baseline and the frame, which check none of them)."""
     while time.perf_counter() < window.stop_at:
         choices = {q: rnd.randint(1, 400) for q in rnd.sample(range(1, 21), rnd.randint(2, 5))}
         try:
-            call(client, record, "save", 200, "POST", path, None, answers_body(choices), "application/json")
+            call(client, record, "save", 200, "POST", path, member, answers_body(choices), "application/json")
         except StepFailed:
             time.sleep(0.05)
+
+
+def drive_baseline(client: Client, record: Record, rnd: random.Random, window: Window, slot: int, ready) -> None:
+    ready()
+    random_saves(client, record, rnd, window, f"/api/luot-thi/{slot + 1}/luu")
 
 
 def drive_saves(client: Client, record: Record, rnd: random.Random, window: Window, member: Member, ready) -> None:
@@ -556,13 +562,7 @@ def drive_frame_saves(client: Client, record: Record, rnd: random.Random, window
                       ready) -> None:
     """The saves phase's requests (JSON, X-CSRFToken, the member's cookie) to the frame's route."""
     ready()
-    path = f"/api/bench/{int(member.phone)}/luu"
-    while time.perf_counter() < window.stop_at:
-        choices = {q: rnd.randint(1, 400) for q in rnd.sample(range(1, 21), rnd.randint(2, 5))}
-        try:
-            call(client, record, "save", 200, "POST", path, member, answers_body(choices), "application/json")
-        except StepFailed:
-            time.sleep(0.05)
+    random_saves(client, record, rnd, window, f"/api/bench/{int(member.phone)}/luu", member)
 
 
 #: An attempt's six requests in order, as the frame serves them: the four POSTs (start, two saves,
