@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, jsonify, render_template, send_file, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 
 from quiz.db import MAX_ID, utcnow
+from quiz.extensions import db
 from quiz.jobs import queue, services
 
 bp = Blueprint("jobs", __name__, url_prefix="/viec-nen")
@@ -19,6 +20,17 @@ ID = f"int(max={MAX_ID})"
 REFRESH_S = 2
 #: A job queued for longer than this (seconds) says that the worker may not be running.
 WAITING_S = 60
+
+
+def started(start) -> Response:
+    """The answer to an organiser's or a manager's press that starts a job: ``start(now)`` starts
+    it (or finds the one already on it), the request commits, and the browser goes to its page."""
+    now = utcnow()
+    job = start(now)
+    db.session.commit()
+    if job.created_at < now:
+        flash("Việc này đã được bắt đầu trước đó và đang chạy: dưới đây là tiến độ của nó.", "info")
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 def _job(job_id: int):

@@ -7,7 +7,7 @@ what will happen and what becomes public; withdrawing asks for the reason. The r
 ``quiz.rankings.services``; these views parse, call, commit."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -17,7 +17,7 @@ from quiz.contests import services as contests
 from quiz.contests.views import ORGANISERS, duration
 from quiz.db import MAX_ID, utcnow
 from quiz.errors import Forbidden, NotFound
-from quiz.extensions import db
+from quiz.jobs.views import started
 from quiz.rankings import collective, prizes, services, tasks
 from quiz.rankings.criteria import CRITERIA, LAST_TIE
 from quiz.reports import scope
@@ -106,7 +106,7 @@ def round_action(contest_id: int, round_id: int, action: str):
     contest = contests.get_contest(contest_id)
     round_ = contests.get_round(contest, round_id)
     if action in BACKGROUND:
-        return _background(lambda now: BACKGROUND[action](round_, contest, current_user.id, now))
+        return started(lambda now: BACKGROUND[action](round_, contest, current_user.id, now))
     _run(services.STEPS[STEP_OF[action]], round_, contest)
     return redirect(url_for("rankings.round_results", contest_id=contest_id, round_id=round_id))
 
@@ -138,16 +138,6 @@ def withdraw(contest_id: int, round_id: int):
 
 #: The round's steps run as background jobs, by their address.
 BACKGROUND = {"chot": tasks.start_freeze, "tinh-lai": tasks.start_recompute}
-
-
-def _background(start) -> Response:
-    """Start a background job (or find the one already on it), commit, and go to its page."""
-    now = utcnow()
-    job = start(now)
-    db.session.commit()
-    if job.created_at < now:
-        flash("Việc này đã được bắt đầu trước đó và đang chạy: dưới đây là tiến độ của nó.", "info")
-    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 def _run(step: services.Step, round_, contest) -> None:
@@ -227,7 +217,7 @@ def contest_confirm(contest_id: int, action: str):
 def contest_action(contest_id: int, action: str):
     contest = contests.get_contest(contest_id)
     if action == "chot":
-        return _background(lambda now: tasks.start_contest_freeze(contest, current_user.id, now))
+        return started(lambda now: tasks.start_contest_freeze(contest, current_user.id, now))
     _run(services.CONTEST_STEPS[CONTEST_STEP_OF[action]], None, contest)
     return redirect(url_for("contests.show", contest_id=contest_id) + "#ket-qua")
 
@@ -265,5 +255,5 @@ def certificate_bundle(slug: str, number: int):
         scope.check(current_user, unit)
     elif not scope.sees_all(current_user):
         raise Forbidden("Chỉ ban tổ chức và quản lý đơn vị tải được bộ giấy chứng nhận.")
-    return _background(lambda now: report_tasks.start_certificates(round_, contest, unit, actor_id=current_user.id,
+    return started(lambda now: report_tasks.start_certificates(round_, contest, unit, actor_id=current_user.id,
                                                                    now=now))

@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 import tempfile
 
-from flask import Blueprint, Response, current_app, redirect, request, send_file, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, request, send_file, stream_with_context
 from flask_login import current_user, login_required
 
 from quiz.contests import services as contests
 from quiz.db import MAX_ID, utcnow
-from quiz.extensions import db
+from quiz.jobs.views import started
 from quiz.reports import exports, scope, tasks
 from quiz.units import services as units
 
@@ -42,10 +42,8 @@ def _in_background(contest, unit, round_, fmt: str, download_name: str):
     (progress, then the file) instead of the download. None: small enough to send now."""
     if tasks.attempts_within(contest, unit, round_) <= current_app.config["EXPORT_DIRECT_ROWS"]:
         return None
-    now = utcnow()
-    job = tasks.start_export(contest, unit, round_, fmt, download_name, actor_id=current_user.id, now=now)
-    db.session.commit()
-    return redirect(url_for("jobs.show", job_id=job.id))
+    return started(lambda now: tasks.start_export(contest, unit, round_, fmt, download_name,
+                                                  actor_id=current_user.id, now=now))
 
 
 @bp.get(f"/<{ID}:contest_id>/don-vi/<unit_id>/ket-qua.xlsx")
